@@ -1,0 +1,145 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* pc-call-session.h: one webrtcbin peer connection (audio + video, DTLS-SRTP, trickle ICE). */
+#pragma once
+
+#include <gst/gst.h>
+
+#include "pc-ice-config.h"
+#include "pc-media-source.h"
+
+G_BEGIN_DECLS
+
+#define PC_MEDIA_ERROR (pc_media_error_quark ())
+
+typedef enum
+{
+  PC_MEDIA_ERROR_PIPELINE,      /* an element is missing or a pipeline refused to start */
+  PC_MEDIA_ERROR_NEGOTIATION,   /* bad/unsupported remote description */
+  PC_MEDIA_ERROR_DEVICE_MISSING,/* camera / microphone absent: call goes on without it */
+  PC_MEDIA_ERROR_DEVICE_BUSY,   /* camera in use by another program */
+  PC_MEDIA_ERROR_ICE_FAILED,
+  PC_MEDIA_ERROR_SCREENCAST,    /* portal refused/cancelled, or no screen to capture */
+} PcMediaError;
+
+typedef enum
+{
+  PC_CONNECTION_STATE_NEW,
+  PC_CONNECTION_STATE_CONNECTING,
+  PC_CONNECTION_STATE_CONNECTED,
+  PC_CONNECTION_STATE_DISCONNECTED,
+  PC_CONNECTION_STATE_FAILED,
+  PC_CONNECTION_STATE_CLOSED,
+} PcConnectionState;
+
+/* A snapshot of get-stats, taken once a second while connected. */
+typedef struct
+{
+  double rtt_ms;        /* -1 when unknown */
+  double video_rx_fps;
+  double video_rx_kbps;
+  double video_tx_kbps;
+  double audio_rx_kbps;
+  double audio_tx_kbps;
+  gint64 packets_lost;
+  guint64 frames_decoded;
+  guint video_width;  /* last decoded remote frame */
+  guint video_height;
+  char *video_codec;  /* "VP8", "H264" */
+  char *audio_codec;
+  char *local_candidate_type;  /* host / srflx / prflx / relay */
+  char *remote_candidate_type;
+} PcCallStats;
+
+#define PC_TYPE_CALL_STATS (pc_call_stats_get_type ())
+GType pc_call_stats_get_type (void);
+PcCallStats *pc_call_stats_copy (const PcCallStats *stats);
+void pc_call_stats_free (PcCallStats *stats);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (PcCallStats, pc_call_stats_free)
+
+#define PC_TYPE_CALL_SESSION (pc_call_session_get_type ())
+G_DECLARE_FINAL_TYPE (PcCallSession, pc_call_session, PC, CALL_SESSION, GObject)
+
+/* Properties:
+ *   "ice-config"      PcIceConfig*   construct-only
+ *   "polite"          gboolean       construct-only (perfect negotiation; the callee is polite)
+ *   "video-source"    PcMediaSourceKind  construct; change it live with set_video_source
+ *   "audio-source"    PcMediaSourceKind  construct
+ *   "latency-probe"   gboolean       construct-only: decode the latency stamp on received video
+ *   "connection-state" PcConnectionState  read-only, notify on change
+ *   "ice-connection-state" char*   read-only ("new", "checking", "connected", "completed",
+ *                                   "failed", "disconnected", "closed"), notify on change
+ *   "muted", "camera-enabled"  gboolean  read-write, no renegotiation
+ *
+ * Signals (always emitted on the main context the session was created in, never on a
+ * streaming thread):
+ *   "local-description" (const char *sdp_type, const char *sdp)           send as `sdp`
+ *   "local-candidate"   (const char *candidate, const char *sdp_mid, gint mline_index)
+ *                        candidate == NULL: end of candidates             send as `ice`
+ *   "ice-state"         (const char *state, const char *local_type, const char *remote_type)
+ *                        types non-NULL once a pair is selected
+ *   "first-frame"       (const char *kind, guint width, guint height)     kind "video"/"audio"
+ *   "stats"             (PcCallStats *stats)                              every second while connected
+ *   "latency"           (double ms)                                       with latency-probe, per frame
+ *   "media-error"       (GError *error)     non-fatal: e.g. camera missing -> audio-only
+ *   "failed"            (GError *error)     fatal: ICE failed, pipeline error
+ */
+
+PcCallSession *pc_call_session_new (PcIceConfig *ice_config,
+                                    gboolean polite,
+                                    PcMediaSourceKind video_source,
+                                    PcMediaSourceKind audio_source);
+
+/* Builds the pipeline and starts gathering. offerer = TRUE creates the first offer right away
+ * (the caller, once `accept` arrived); the answerer waits for set_remote_description. */
+gboolean pc_call_session_start (PcCallSession *self, gboolean offerer, GError **error);
+
+/* Applies an offer or answer from the peer; an offer is answered automatically (perfect
+ * negotiation: an impolite peer ignores a colliding offer, a polite one rolls back). */
+gboolean pc_call_session_set_remote_description (PcCallSession *self,
+                                                 const char *sdp_type,
+                                                 const char *sdp,
+                                                 GError **error);
+
+/* Queued until the remote description is set. candidate == NULL: end of remote candidates. */
+void pc_call_session_add_remote_candidate (PcCallSession *self,
+                                           const char *candidate,
+                                           const char *sdp_mid,
+                                           gint sdp_mline_index);
+
+void pc_call_session_set_muted (PcCallSession *self, gboolean muted);
+gboolean pc_call_session_get_muted (PcCallSession *self);
+void pc_call_session_set_camera_enabled (PcCallSession *self, gboolean enabled);
+gboolean pc_call_session_get_camera_enabled (PcCallSession *self);
+/* Switches the outgoing video (camera <-> screen <-> test) on the same sender, no renegotiation,
+ * and forces a keyframe. */
+gboolean pc_call_session_set_video_source (PcCallSession *self, PcMediaSourceKind kind, GError **error);
+PcMediaSourceKind pc_call_session_get_video_source (PcCallSession *self);
+void pc_call_session_request_keyframe (PcCallSession *self);
+
+PcConnectionState pc_call_session_get_connection_state (PcCallSession *self);
+const char *pc_call_session_get_ice_connection_state (PcCallSession *self);
+PcCallStats *pc_call_session_get_last_stats (PcCallSession *self); /* nullable, owned */
+
+/* Remote/local video for the UI: a GStreamer-thread-safe frame consumer. The session calls
+ * `func` on its streaming thread with each decoded BGRA sample; the receiver must hand it to the
+ * main context itself (PcVideoPaintable does). */
+typedef void (*PcVideoFrameFunc) (GstSample *sample, gpointer user_data);
+void pc_call_session_set_remote_video_func (PcCallSession *self,
+                                            PcVideoFrameFunc func,
+                                            gpointer user_data,
+                                            GDestroyNotify destroy);
+void pc_call_session_set_local_video_func (PcCallSession *self,
+                                           PcVideoFrameFunc func,
+                                           gpointer user_data,
+                                           GDestroyNotify destroy);
+
+/* Stops media and closes the peer connection; idempotent. */
+void pc_call_session_close (PcCallSession *self);
+
+/* Generates the process-wide DTLS certificate in a worker thread so the first call does not pay
+ * for it. Call once at start-up. */
+void pc_call_session_prepare (void);
+
+GQuark pc_media_error_quark (void);
+
+G_END_DECLS
