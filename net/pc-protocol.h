@@ -153,7 +153,11 @@ void pc_message_unref (PcMessage *message);
 
 /* Parses one text frame and validates it for `origin`. On failure returns NULL with an error in
  * PC_PROTOCOL_ERROR (bad-message or unsupported-version); *out_ref, if given, receives the
- * offending `type` when one could be read (for the error reply's `ref`). */
+ * offending `type` when one could be read (for the error reply's `ref`), else NULL; on success
+ * *out_ref is set to NULL. Refuses input over PC_PROTOCOL_MAX_MESSAGE_SIZE, invalid UTF-8 and
+ * nesting deeper than 32 before any JSON parsing. For origin FROM_CLIENT `to` is read and `from`
+ * ignored; for FROM_SERVER the reverse. An ice candidate with an empty `candidate` string is
+ * end-of-candidates, same as null (candidate == NULL). */
 PcMessage *pc_message_parse (const char *data,
                              gsize length,
                              PcMessageOrigin origin,
