@@ -1,0 +1,400 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// Shared helpers for the browser interop tests: start the real peercall-signal, coturn and
+// `peercall --headless`, drive Debian's Chromium through playwright-core (never a downloaded
+// browser), read JSON-line events, and clean everything up. Every wait is bounded.
+import { spawn } from 'node:child_process';
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import readline from 'node:readline';
+import { fileURLToPath } from 'node:url';
+
+export const CHROMIUM = process.env.PEERCALL_CHROMIUM || '/usr/lib/chromium/chromium';
+const here = path.dirname(fileURLToPath(import.meta.url));
+export const SOURCE_ROOT = process.env.PEERCALL_SOURCE_ROOT || path.resolve(here, '..', '..');
+
+// Flags measured in shared NOTES: loopback candidates, fake devices, no outside traffic.
+export const CHROMIUM_ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--allow-loopback-in-peer-connection',
+  '--use-fake-device-for-media-stream',
+  '--use-fake-ui-for-media-stream',
+  '--auto-select-desktop-capture-source=Entire screen',
+  '--autoplay-policy=no-user-gesture-required',
+  '--disable-features=WebRtcHideLocalIpsWithMdns',
+  '--disable-renderer-backgrounding',
+  '--disable-background-timer-throttling',
+  '--disable-backgrounding-occluded-windows',
+];
+
+const cleanups = [];
+let failed = false;
+
+export function log (...args) {
+  const t = (performance.now() / 1000).toFixed(3);
+  console.log(`[${t}]`, ...args);
+}
+
+export function fail (message) {
+  const err = new Error(message);
+  err.testFailure = true;
+  throw err;
+}
+
+export function check (cond, message) {
+  if (!cond) {
+    fail(message);
+  }
+  log(`ok: ${message}`);
+}
+
+// Runs the scenario with a hard deadline; prints a result line; exits non-zero on any failure.
+export async function run (name, deadlineSeconds, body) {
+  const watchdog = setTimeout(async () => {
+    console.error(`FAIL ${name}: no result after ${deadlineSeconds} s`);
+    failed = true;
+    await cleanup();
+    process.exit(1);
+  }, deadlineSeconds * 1000);
+  for (const sig of ['SIGINT', 'SIGTERM']) {
+    process.on(sig, async () => {
+      await cleanup();
+      process.exit(1);
+    });
+  }
+  try {
+    requirements();
+    await body();
+    log(`PASS ${name}`);
+  } catch (e) {
+    failed = true;
+    console.error(`FAIL ${name}: ${e && e.stack ? e.stack : e}`);
+  }
+  clearTimeout(watchdog);
+  await cleanup();
+  process.exit(failed ? 1 : 0);
+}
+
+async function cleanup () {
+  while (cleanups.length) {
+    const fn = cleanups.pop();
+    try {
+      await Promise.race([fn(), sleep(5000)]);
+    } catch (e) {
+      console.error('cleanup:', e);
+    }
+  }
+}
+
+export function onCleanup (fn) {
+  cleanups.push(fn);
+}
+
+export function sleep (ms) {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+// Missing pieces fail loudly: the meson option browser_tests=disabled is the way to skip.
+function requirements () {
+  if (!fs.existsSync(CHROMIUM)) {
+    fail(`${CHROMIUM} not found: install Debian's chromium (or configure -Dbrowser_tests=disabled)`);
+  }
+  if (!fs.existsSync(path.join(here, 'node_modules', 'playwright-core'))) {
+    fail(`${here}/node_modules is missing: run \`npm ci\` in tests/browser (build-aux/peercall-dev test does)`);
+  }
+}
+
+export function requireEnv (name) {
+  const v = process.env[name];
+  if (!v || !fs.existsSync(v)) {
+    fail(`${name} is not set to an existing file (run through meson test)`);
+  }
+  return v;
+}
+
+export function tempDir (prefix) {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  onCleanup(() => fs.rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Child processes
+
+// Spawns a child whose stdout lines go to onLine; its stderr is prefixed into our output.
+export function startProcess (label, cmd, args, { onLine, env } = {}) {
+  const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], env: Object.assign({}, process.env, env || {}) });
+  child.label = label;
+  child.exited = new Promise((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
+  child.on('error', (e) => console.error(`${label}: ${e}`));
+  readline.createInterface({ input: child.stderr }).on('line', (l) => console.error(`${label}: ${l}`));
+  const rl = readline.createInterface({ input: child.stdout });
+  rl.on('line', (l) => {
+    if (onLine) {
+      onLine(l);
+    } else {
+      console.log(`${label}: ${l}`);
+    }
+  });
+  onCleanup(() => stopProcess(child));
+  return child;
+}
+
+export async function stopProcess (child, timeoutMs = 5000) {
+  if (child.exitCode !== null || child.signalCode !== null) {
+    return child.exited;
+  }
+  child.kill('SIGTERM');
+  const r = await Promise.race([child.exited, sleep(timeoutMs).then(() => null)]);
+  if (r) {
+    return r;
+  }
+  child.kill('SIGKILL');
+  return child.exited;
+}
+
+// The real signaling server on a free port; resolves with {url, http, child}.
+export async function startServer (extraArgs = []) {
+  const bin = requireEnv('PEERCALL_SIGNAL');
+  let resolveUrl;
+  const urlPromise = new Promise((resolve) => { resolveUrl = resolve; });
+  const child = startProcess('peercall-signal', bin,
+    ['--listen', '127.0.0.1:0', '--web-root', path.join(SOURCE_ROOT, 'data', 'web'), ...extraArgs], {
+      onLine: (l) => {
+        const m = /^listening on (wss?:\/\/\S+)/.exec(l);
+        if (m) {
+          resolveUrl(m[1]);
+        } else {
+          console.log(`peercall-signal: ${l}`);
+        }
+      },
+    });
+  const url = await withTimeout(Promise.race([urlPromise, child.exited.then((r) => {
+    fail(`peercall-signal exited before listening (${JSON.stringify(r)})`);
+  })]), 15000, 'peercall-signal did not print its URL');
+  const httpUrl = url.replace(/^ws/, 'http').replace(/\/ws$/, '/');
+  log(`server at ${url}`);
+  return { url, http: httpUrl, child };
+}
+
+// `peercall --headless` with --events - ; every event line is timestamped on arrival (Date.now).
+export function startPeercall (args, label = 'peercall') {
+  const bin = requireEnv('PEERCALL');
+  const events = new EventLog(label);
+  const child = startProcess(label, bin, ['--headless', '--events', '-', ...args], {
+    onLine: (l) => events.push(l),
+  });
+  events.child = child;
+  child.exited.then((r) => log(`${label} exited ${JSON.stringify(r)}`));
+  return events;
+}
+
+export class EventLog {
+  constructor (label) {
+    this.label = label;
+    this.list = [];
+    this.waiters = [];
+  }
+
+  push (line) {
+    let ev;
+    try {
+      ev = JSON.parse(line);
+    } catch (e) {
+      console.log(`${this.label}: ${line}`);
+      return;
+    }
+    ev.arrived_ms = Date.now();
+    this.list.push(ev);
+    if (ev.event !== 'stats' && ev.event !== 'latency') {
+      console.log(`${this.label} event: ${line}`);
+    } else if (ev.event === 'stats') {
+      this.lastStats = ev;
+    }
+    this.waiters = this.waiters.filter((w) => {
+      if (w.pred(ev)) {
+        w.resolve(ev);
+        return false;
+      }
+      return true;
+    });
+  }
+
+  find (pred) {
+    return this.list.find(pred);
+  }
+
+  // Resolves with the first event (already seen or future) matching pred.
+  wait (pred, timeoutMs, what) {
+    const seen = this.list.find(pred);
+    if (seen) {
+      return Promise.resolve(seen);
+    }
+    let waiter;
+    const p = new Promise((resolve) => {
+      waiter = { pred, resolve };
+      this.waiters.push(waiter);
+    });
+    const exited = this.child ? this.child.exited.then(async (r) => {
+      await sleep(200); // let the last lines arrive
+      const late = this.list.find(pred);
+      if (late) {
+        return late;
+      }
+      fail(`${this.label} exited (${JSON.stringify(r)}) while waiting for ${what}`);
+    }) : new Promise(() => {});
+    return withTimeout(Promise.race([p, exited]), timeoutMs, `${this.label}: no ${what} within ${timeoutMs} ms`)
+      .finally(() => { this.waiters = this.waiters.filter((w) => w !== waiter); });
+  }
+}
+
+export function withTimeout (promise, ms, message) {
+  let timer;
+  return Promise.race([
+    promise,
+    new Promise((resolve, reject) => {
+      timer = setTimeout(() => {
+        const e = new Error(message);
+        e.testFailure = true;
+        reject(e);
+      }, ms);
+    }),
+  ]).finally(() => clearTimeout(timer));
+}
+
+// ---------------------------------------------------------------------------------------------
+// coturn with time-limited credentials (--use-auth-secret), on loopback only
+
+export async function startCoturn (secret) {
+  const bin = '/usr/bin/turnserver';
+  if (!fs.existsSync(bin)) {
+    fail('turnserver not found: install Debian\'s coturn');
+  }
+  const dir = tempDir('peercall-turn-');
+  const port = 3478;
+  const args = [
+    '-n', '--listening-ip=127.0.0.1', '--relay-ip=127.0.0.1', `--listening-port=${port}`,
+    '--min-port=49160', '--max-port=49200', '--use-auth-secret', `--static-auth-secret=${secret}`,
+    '--realm=peercall.test', '--allow-loopback-peers', '--no-tls', '--no-dtls', '--no-cli',
+    '--fingerprint', '--no-software-attribute', `--pidfile=${path.join(dir, 'turn.pid')}`,
+    `--log-file=${path.join(dir, 'turn.log')}`, '--simple-log', '--verbose',
+  ];
+  const child = startProcess('coturn', bin, args, { onLine: () => {} });
+  // ready when the port answers a STUN binding request
+  await withTimeout((async () => {
+    for (;;) {
+      if (child.exitCode !== null) {
+        fail(`turnserver exited: ${child.exitCode}`);
+      }
+      if (await stunBinding('127.0.0.1', port)) {
+        return;
+      }
+      await sleep(50);
+    }
+  })(), 10000, 'coturn did not answer STUN within 10 s');
+  log(`coturn on 127.0.0.1:${port}`);
+  child.logFile = path.join(dir, 'turn.log');
+  return { child, url: `turn:127.0.0.1:${port}`, port };
+}
+
+async function stunBinding (host, port) {
+  const dgram = await import('node:dgram');
+  return new Promise((resolve) => {
+    const sock = dgram.createSocket('udp4');
+    const req = Buffer.alloc(20);
+    req.writeUInt16BE(0x0001, 0);
+    req.writeUInt16BE(0, 2);
+    req.writeUInt32BE(0x2112a442, 4);
+    crypto.randomBytes(12).copy(req, 8);
+    const done = (ok) => {
+      clearTimeout(timer);
+      sock.close();
+      resolve(ok);
+    };
+    const timer = setTimeout(() => done(false), 200);
+    sock.on('message', () => done(true));
+    sock.on('error', () => done(false));
+    sock.send(req, port, host);
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Chromium
+
+export async function launchChromium () {
+  const { chromium } = await import('playwright-core');
+  const profile = tempDir('peercall-chromium-');
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM,
+    headless: true,
+    args: CHROMIUM_ARGS,
+    viewport: { width: 1280, height: 720 },
+    timeout: 30000,
+  });
+  onCleanup(() => context.close());
+  return context;
+}
+
+// Opens the web client served by the server, in test mode, with URL parameters.
+export async function openClient (context, server, params, label) {
+  const page = await context.newPage();
+  page.label = label || params.user;
+  page.on('console', (msg) => {
+    if (['error', 'warning'].includes(msg.type())) {
+      console.log(`${page.label} console.${msg.type()}: ${msg.text()}`);
+    }
+  });
+  page.on('pageerror', (e) => console.log(`${page.label} page error: ${e}`));
+  const q = new URLSearchParams(Object.assign({ test: '1' }, params));
+  await page.goto(`${server.http}?${q}`, { timeout: 15000 });
+  await waitPage(page, () => window.peercallTest && window.peercallTest.registered, 10000,
+    `${page.label} signed in`);
+  return page;
+}
+
+// Polls a predicate in the page until it is truthy; returns its value.
+export async function waitPage (page, fn, timeoutMs, what, arg) {
+  try {
+    const handle = await page.waitForFunction(fn, arg, { timeout: timeoutMs, polling: 20 });
+    return await handle.jsonValue();
+  } catch (e) {
+    const state = await page.evaluate(() => window.peercallTest && {
+      call: window.peercallTest.call,
+      video: window.peercallTest.video,
+      audio: window.peercallTest.audio,
+      stats: window.peercallTest.stats,
+      errors: window.peercallTest.errors,
+    }).catch(() => null);
+    fail(`${page.label}: no ${what} within ${timeoutMs} ms (state ${JSON.stringify(state)})`);
+  }
+}
+
+export function pageState (page) {
+  return page.evaluate(() => {
+    const t = window.peercallTest;
+    return { call: t.call, calls: t.calls, video: t.video, screen: t.screen, audio: t.audio, stats: t.stats,
+      timings: t.timings, wallTimings: t.wallTimings, latency: t.latency, errors: t.errors,
+      remoteTracks: t.remoteTracks, events: t.events.filter((e) => e.event !== 'stats') };
+  });
+}
+
+export function percentile (values, p) {
+  if (!values.length) {
+    return NaN;
+  }
+  const v = [...values].sort((a, b) => a - b);
+  const i = Math.min(v.length - 1, Math.max(0, Math.ceil((p / 100) * v.length) - 1));
+  return v[i];
+}
+
+// TURN credentials the coturn use-auth-secret way (for checking what the server hands out)
+export function turnCredential (secret, username) {
+  return crypto.createHmac('sha1', secret).update(username).digest('base64');
+}
