@@ -29,6 +29,9 @@ typedef enum
   PC_SIGNALING_STATE_RECONNECTING, /* dropped; waiting for the next backoff attempt */
 } PcSignalingState;
 
+#define PC_TYPE_SIGNALING_STATE (pc_signaling_state_get_type ())
+GType pc_signaling_state_get_type (void);
+
 #define PC_TYPE_SIGNALING_CLIENT (pc_signaling_client_get_type ())
 G_DECLARE_FINAL_TYPE (PcSignalingClient, pc_signaling_client, PC, SIGNALING_CLIENT, GObject)
 
@@ -36,21 +39,28 @@ G_DECLARE_FINAL_TYPE (PcSignalingClient, pc_signaling_client, PC, SIGNALING_CLIE
  * read-only, notify on change), "auto-reconnect" (gboolean, default TRUE).
  *
  * Signals (all emitted on the thread-default main context the client was created in):
- *   "registered"   (PcMessage *welcome)                      after each `welcome` (also after reconnect)
- *   "presence"     (const char *user, const char *name, PcPresence status)
- *   "message"      (PcMessage *message)                      every relayed call message (invite,
- *                  ringing, accept, decline, hangup, sdp, ice) with `from` set
- *   "server-error" (GError *error, const char *ref, const char *call)   an `error` message;
- *                  error in PC_PROTOCOL_ERROR, message = server's human text
+ *   "registered"   (PcMessage *welcome)                      after each `welcome` (also after
+ * reconnect) "presence"     (const char *user, const char *name, PcPresence status) "message"
+ * (PcMessage *message)                      every relayed call message (invite, ringing, accept,
+ * decline, hangup, sdp, ice) with `from` set "server-error" (GError *error, const char *ref, const
+ * char *call)   an `error` message; error in PC_PROTOCOL_ERROR, message = server's human text
  *   "disconnected" (GError *error)                            connection lost or closed; error is
  *                  NULL for a local disconnect. Fatal close codes (4001/4002/4003) map to
- *                  PC_PROTOCOL_ERROR auth-failed/user-taken/unsupported-version and stop reconnecting.
+ *                  PC_PROTOCOL_ERROR auth-failed/user-taken/unsupported-version and stop
+ * reconnecting. Emitted when a registered connection ends (state goes RECONNECTING, or DISCONNECTED
+ * when reconnecting is off or impossible) and when reconnecting gives up; never for a failed
+ * connect_async() (its callback has the error).
+ *
+ * URLs: ws:// or wss:// (http:// and https:// are accepted as the same); an empty path means /ws.
+ * While reconnecting, state alternates CONNECTING (an attempt) and RECONNECTING (waiting 0.5 s,
+ * doubling to 30 s, ±20 % jitter). A user-taken refusal right after a drop is retried for ~30 s
+ * (the server may not have noticed the old connection yet). Environment: PEERCALL_TLS_CA_FILE=F
+ * trusts only the PEM certificates in F for wss:// (self-signed test or private servers).
+ * Use the client from the thread that created it.
  */
 
-PcSignalingClient *pc_signaling_client_new (const char *url,
-                                            const char *user,
-                                            const char *name,
-                                            const char *token);
+PcSignalingClient *
+pc_signaling_client_new (const char *url, const char *user, const char *name, const char *token);
 
 /* Connects and sends `hello`. Completes when `welcome` arrives (returns it) or fails with a clear
  * error: invalid URL, connection refused, auth-failed, user-taken, unsupported-version. */
@@ -58,9 +68,8 @@ void pc_signaling_client_connect_async (PcSignalingClient *self,
                                         GCancellable *cancellable,
                                         GAsyncReadyCallback callback,
                                         gpointer user_data);
-PcMessage *pc_signaling_client_connect_finish (PcSignalingClient *self,
-                                               GAsyncResult *result,
-                                               GError **error);
+PcMessage *
+pc_signaling_client_connect_finish (PcSignalingClient *self, GAsyncResult *result, GError **error);
 
 void pc_signaling_client_disconnect (PcSignalingClient *self);
 
@@ -74,11 +83,8 @@ PcMessage *pc_signaling_client_get_welcome (PcSignalingClient *self);
 gboolean pc_signaling_client_send (PcSignalingClient *self, PcMessage *message, GError **error);
 
 /* Convenience senders */
-gboolean pc_signaling_client_send_invite (PcSignalingClient *self,
-                                          const char *to,
-                                          const char *call,
-                                          gboolean video,
-                                          GError **error);
+gboolean pc_signaling_client_send_invite (
+    PcSignalingClient *self, const char *to, const char *call, gboolean video, GError **error);
 gboolean pc_signaling_client_send_ringing (PcSignalingClient *self,
                                            const char *to,
                                            const char *call,
@@ -87,16 +93,10 @@ gboolean pc_signaling_client_send_accept (PcSignalingClient *self,
                                           const char *to,
                                           const char *call,
                                           GError **error);
-gboolean pc_signaling_client_send_decline (PcSignalingClient *self,
-                                           const char *to,
-                                           const char *call,
-                                           const char *reason,
-                                           GError **error);
-gboolean pc_signaling_client_send_hangup (PcSignalingClient *self,
-                                          const char *to,
-                                          const char *call,
-                                          const char *reason,
-                                          GError **error);
+gboolean pc_signaling_client_send_decline (
+    PcSignalingClient *self, const char *to, const char *call, const char *reason, GError **error);
+gboolean pc_signaling_client_send_hangup (
+    PcSignalingClient *self, const char *to, const char *call, const char *reason, GError **error);
 gboolean pc_signaling_client_send_sdp (PcSignalingClient *self,
                                        const char *to,
                                        const char *call,
