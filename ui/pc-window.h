@@ -13,13 +13,21 @@ typedef struct _PcCallManager PcCallManager;
 #define PC_TYPE_WINDOW (pc_window_get_type ())
 G_DECLARE_FINAL_TYPE (PcWindow, pc_window, PC, WINDOW, AdwApplicationWindow)
 
-/* Properties: "manager" (PcCallManager*, construct-only), "settings" (GSettings* for schema
+/* Properties: "manager" (PcCallManager*, nullable, read-write), "settings" (GSettings* for schema
  * io.github.peercall.Peercall, construct-only). The window restores and saves its size from
- * `settings`, shows the sign-in page when `user` is empty and otherwise the contact list.
- * It also adds the application actions "app.accept-call(s)", "app.accept-audio-call(s)" and
- * "app.decline-call(s)" (target: call id) used by the incoming-call notification. */
+ * `settings`. Without a manager (no `user` set yet) it shows the sign-in page; with one, the
+ * contact list, the call view while a call is current, and the incoming-call dialog.
+ *
+ * Signal "sign-in" (): the user submitted the sign-in page, or changed the account in the
+ * preferences. The window has already written the keys server-url, user, display-name and token;
+ * the application creates a new PcCallManager from them, calls pc_window_set_manager () and
+ * connects it (pc_call_manager_connect). The window never creates managers itself.
+ *
+ * The window also adds the application actions "app.accept-call(s)", "app.accept-audio-call(s)"
+ * and "app.decline-call(s)" (target: call id) used by the incoming-call notification. */
 PcWindow *pc_window_new (AdwApplication *app, PcCallManager *manager, GSettings *settings);
 
+void pc_window_set_manager (PcWindow *self, PcCallManager *manager);
 PcCallManager *pc_window_get_manager (PcWindow *self);
 GSettings *pc_window_get_settings (PcWindow *self);
 
