@@ -16,6 +16,7 @@ void pc_call_set_state (PcCall *self, PcCallState state);
 /* Sets end-reason and ended-locally, then state ENDED. */
 void pc_call_end (PcCall *self, const char *reason, gboolean locally);
 void pc_call_set_video (PcCall *self, gboolean video);
+void pc_call_set_remote_video (PcCall *self, gboolean remote_video);
 /* Takes a reference and relays the session's media signals. */
 void pc_call_set_session (PcCall *self, PcCallSession *session);
 

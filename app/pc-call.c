@@ -19,6 +19,7 @@ enum
   PROP_SESSION,
   PROP_START_TIME,
   PROP_CREATED_TIME,
+  PROP_REMOTE_VIDEO,
   N_PROPS
 };
 
@@ -51,6 +52,7 @@ struct _PcCall
   gint64 start_time;
   gint64 end_time;
   gint64 created_time;
+  gboolean remote_video;
 };
 
 G_DEFINE_TYPE (PcCall, pc_call, G_TYPE_OBJECT)
@@ -184,6 +186,9 @@ pc_call_get_property (GObject *object, guint prop_id, GValue *value, GParamSpec 
     case PROP_CREATED_TIME:
       g_value_set_int64 (value, self->created_time);
       break;
+    case PROP_REMOTE_VIDEO:
+      g_value_set_boolean (value, self->remote_video);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -276,6 +281,9 @@ pc_call_class_init (PcCallClass *klass)
                             G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
   properties[PROP_CREATED_TIME] = g_param_spec_int64 ("created-time", NULL, NULL, 0, G_MAXINT64, 0,
                                                       G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+  properties[PROP_REMOTE_VIDEO]
+      = g_param_spec_boolean ("remote-video", NULL, NULL, FALSE,
+                              G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
 
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
@@ -497,4 +505,22 @@ pc_call_is_active (PcCall *self)
 {
   g_return_val_if_fail (PC_IS_CALL (self), FALSE);
   return self->state != PC_CALL_STATE_ENDED;
+}
+
+gboolean
+pc_call_get_remote_video (PcCall *self)
+{
+  g_return_val_if_fail (PC_IS_CALL (self), FALSE);
+  return self->remote_video;
+}
+
+void
+pc_call_set_remote_video (PcCall *self, gboolean remote_video)
+{
+  g_return_if_fail (PC_IS_CALL (self));
+  remote_video = !!remote_video;
+  if (self->remote_video == remote_video)
+    return;
+  self->remote_video = remote_video;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_REMOTE_VIDEO]);
 }

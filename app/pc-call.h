@@ -62,6 +62,8 @@ G_DECLARE_FINAL_TYPE (PcCall, pc_call, PC, CALL, GObject)
  *   "session"       PcCallSession*   NULL until media is prepared, kept after the end
  *   "start-time"    gint64           g_get_monotonic_time () when it became connected, 0 before
  *   "created-time"  gint64           g_get_monotonic_time () when the call object was made
+ *   "remote-video"  gboolean         the peer's description sends video to us (a video m-line
+ *                                    that is not recvonly/inactive)
  *
  * Signals: the session's media signals, re-emitted on the main context so listeners need not
  * follow "session":
@@ -82,6 +84,7 @@ gboolean pc_call_get_video (PcCall *self);
 PcCallSession *pc_call_get_session (PcCall *self);
 gint64 pc_call_get_start_time (PcCall *self);
 gint64 pc_call_get_created_time (PcCall *self);
+gboolean pc_call_get_remote_video (PcCall *self);
 /* Seconds connected so far (0 before connected; frozen once ended). */
 double pc_call_get_duration (PcCall *self);
 
