@@ -16,7 +16,12 @@
 #define MAX_USER_LEN 64
 #define MAX_CALL_LEN 64
 
-G_DEFINE_QUARK (pc - protocol - error - quark, pc_protocol_error)
+/* Spelled out: clang-format would put spaces into G_DEFINE_QUARK's dashed name. */
+GQuark
+pc_protocol_error_quark (void)
+{
+  return g_quark_from_static_string ("pc-protocol-error-quark");
+}
 
 static const char *const error_codes[] = {
   [PC_PROTOCOL_ERROR_BAD_MESSAGE] = "bad-message",

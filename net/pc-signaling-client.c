@@ -59,7 +59,12 @@ struct _PcSignalingClient
 
 G_DEFINE_TYPE (PcSignalingClient, pc_signaling_client, G_TYPE_OBJECT)
 
-G_DEFINE_QUARK (pc - signaling - error - quark, pc_signaling_error)
+/* Spelled out: clang-format would put spaces into G_DEFINE_QUARK's dashed name. */
+GQuark
+pc_signaling_error_quark (void)
+{
+  return g_quark_from_static_string ("pc-signaling-error-quark");
+}
 
 G_DEFINE_ENUM_TYPE (PcSignalingState,
                     pc_signaling_state,
@@ -154,6 +159,10 @@ error_from_close_code (gushort code, const char *data)
       return g_error_new (PC_PROTOCOL_ERROR, PC_PROTOCOL_ERROR_UNSUPPORTED_VERSION,
                           "The server does not support protocol version %d%s%s",
                           PC_PROTOCOL_VERSION, detail ? ": " : "", detail ? detail : "");
+    case 0: /* no close frame at all */
+    case SOUP_WEBSOCKET_CLOSE_ABNORMAL:
+      return g_error_new (PC_SIGNALING_ERROR, PC_SIGNALING_ERROR_CONNECTION_LOST,
+                          "Lost the connection to the server");
     case SOUP_WEBSOCKET_CLOSE_TOO_BIG:
       return g_error_new (PC_SIGNALING_ERROR, PC_SIGNALING_ERROR_CONNECTION_LOST,
                           "The server closed the connection: message too big");

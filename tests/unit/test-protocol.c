@@ -972,6 +972,7 @@ test_validate_built (void)
   }
 
   g_assert_true (g_type_is_a (PC_TYPE_MESSAGE, G_TYPE_BOXED));
+  g_assert_cmpstr (g_quark_to_string (PC_PROTOCOL_ERROR), ==, "pc-protocol-error-quark");
 }
 
 int

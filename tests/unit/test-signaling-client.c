@@ -291,6 +291,7 @@ test_connection_refused (void)
   connect_and_wait (client, &o);
   g_assert_error (o.connect_error, PC_SIGNALING_ERROR, PC_SIGNALING_ERROR_CONNECTION_REFUSED);
   g_assert_nonnull (strstr (o.connect_error->message, "127.0.0.1"));
+  g_assert_cmpstr (g_quark_to_string (PC_SIGNALING_ERROR), ==, "pc-signaling-error-quark");
   g_assert_cmpuint (o.states->len, ==, 2);
   g_assert_cmpint (g_array_index (o.states, PcSignalingState, 0), ==,
                    PC_SIGNALING_STATE_CONNECTING);
