@@ -421,23 +421,33 @@ on_server_ws (SoupServer *server,
 }
 
 static FakeServer *
-fake_server_new (Script script)
+fake_server_new_full (Script script, GTlsCertificate *certificate)
 {
   FakeServer *fs = g_new0 (FakeServer, 1);
   g_autoptr (GError) error = NULL;
+  SoupServerListenOptions options = SOUP_SERVER_LISTEN_IPV4_ONLY;
   GSList *uris;
 
   fs->script = script;
   fs->connections = g_ptr_array_new_with_free_func (g_object_unref);
   fs->received = g_ptr_array_new_with_free_func ((GDestroyNotify)pc_message_unref);
-  fs->server = soup_server_new (NULL, NULL);
+  fs->server = soup_server_new ("tls-certificate", certificate, NULL);
+  if (certificate != NULL)
+    options |= SOUP_SERVER_LISTEN_HTTPS;
   soup_server_add_websocket_handler (fs->server, "/ws", NULL, NULL, on_server_ws, fs, NULL);
-  g_assert_true (soup_server_listen_local (fs->server, 0, SOUP_SERVER_LISTEN_IPV4_ONLY, &error));
+  g_assert_true (soup_server_listen_local (fs->server, 0, options, &error));
   g_assert_no_error (error);
   uris = soup_server_get_uris (fs->server);
-  fs->url = g_strdup_printf ("ws://127.0.0.1:%d/ws", g_uri_get_port (uris->data));
+  fs->url = g_strdup_printf ("%s://127.0.0.1:%d/ws", certificate != NULL ? "wss" : "ws",
+                             g_uri_get_port (uris->data));
   g_slist_free_full (uris, (GDestroyNotify)g_uri_unref);
   return fs;
+}
+
+static FakeServer *
+fake_server_new (Script script)
+{
+  return fake_server_new_full (script, NULL);
 }
 
 static void
@@ -654,6 +664,55 @@ test_not_a_websocket (void)
   fake_server_free (fs);
 }
 
+/* wss:// with a self-signed certificate: refused by default (no retry), accepted when
+ * PEERCALL_TLS_CA_FILE names it. */
+static void
+test_wss (void)
+{
+  const char *root = g_getenv ("PEERCALL_SOURCE_ROOT");
+  g_autofree char *cert_file = NULL;
+  g_autofree char *key_file = NULL;
+  g_autoptr (GTlsCertificate) certificate = NULL;
+  g_autoptr (GError) error = NULL;
+  PcSignalingClient *client;
+  FakeServer *fs;
+  Observer o;
+
+  if (root == NULL)
+    {
+      g_test_skip ("PEERCALL_SOURCE_ROOT not set (run through meson test)");
+      return;
+    }
+  cert_file = g_build_filename (root, "tests", "unit", "test-tls-cert.pem", NULL);
+  key_file = g_build_filename (root, "tests", "unit", "test-tls-key.pem", NULL);
+  certificate = g_tls_certificate_new_from_files (cert_file, key_file, &error);
+  g_assert_no_error (error);
+  fs = fake_server_new_full (SCRIPT_WELCOME, certificate);
+  g_assert_true (g_str_has_prefix (fs->url, "wss://"));
+
+  g_unsetenv ("PEERCALL_TLS_CA_FILE");
+  client = pc_signaling_client_new (fs->url, "alice", "Alice", NULL);
+  observer_init (&o, client);
+  connect_and_wait (client, &o);
+  g_assert_error (o.connect_error, PC_SIGNALING_ERROR, PC_SIGNALING_ERROR_TLS);
+  g_assert_cmpint (pc_signaling_client_get_state (client), ==, PC_SIGNALING_STATE_DISCONNECTED);
+  g_object_unref (client);
+  observer_clear (&o);
+
+  g_setenv ("PEERCALL_TLS_CA_FILE", cert_file, TRUE);
+  client = pc_signaling_client_new (fs->url, "alice", "Alice", NULL);
+  observer_init (&o, client);
+  connect_and_wait (client, &o);
+  g_unsetenv ("PEERCALL_TLS_CA_FILE");
+  g_assert_no_error (o.connect_error);
+  g_assert_cmpint (pc_signaling_client_get_state (client), ==, PC_SIGNALING_STATE_REGISTERED);
+  g_assert_cmpuint (fs->received->len, ==, 1); /* the hello went through TLS */
+  g_object_unref (client);
+  observer_clear (&o);
+
+  fake_server_free (fs);
+}
+
 /* After a drop the client reconnects on its own, and a fatal close stops it. */
 static void
 test_reconnect (void)
@@ -793,6 +852,7 @@ main (int argc, char **argv)
   g_test_add_func ("/signaling-client/unsupported-version", test_unsupported_version);
   g_test_add_func ("/signaling-client/closed-before-welcome", test_closed_before_welcome);
   g_test_add_func ("/signaling-client/not-a-websocket", test_not_a_websocket);
+  g_test_add_func ("/signaling-client/wss", test_wss);
   g_test_add_func ("/signaling-client/reconnect", test_reconnect);
   g_test_add_func ("/signaling-client/reconnect-backoff-and-disconnect",
                    test_reconnect_backoff_and_disconnect);
