@@ -17,13 +17,16 @@
 #include "pc-web-root.h"
 
 #define N_ERROR_CODES (PC_PROTOCOL_ERROR_RATE_LIMITED + 1)
-#define HOUSEKEEPING_INTERVAL 2 /* seconds */
+#define HOUSEKEEPING_INTERVAL 1 /* seconds */
 #define CLOSE_GRACE_US (5 * G_USEC_PER_SEC)
 #define SHUTDOWN_FORCE_MS 1500 /* peers that don't answer our 1001 get cut after this */
 #define SHUTDOWN_GIVE_UP_MS 3000
 /* A client that keeps flooding while limited gets this many `rate-limited` replies, then silence
  * until its bucket refills: bounds what we queue for a client that doesn't read. */
 #define MAX_RATE_LIMITED_REPLIES 1000
+/* libsoup 3.2 drops a connection without a close frame when a frame exceeds its limit, so its
+ * limit sits above ours: frames up to this size get a proper 1009 from us (see on_ws_message). */
+#define SOUP_MAX_PAYLOAD (1024 * 1024)
 
 typedef struct _PcConnection PcConnection;
 
@@ -562,7 +565,8 @@ on_ws_message (SoupWebsocketConnection *ws, gint type, GBytes *bytes, PcConnecti
   data = g_bytes_get_data (bytes, &len);
   if (len > PC_PROTOCOL_MAX_MESSAGE_SIZE)
     {
-      /* A fragmented message can add up past libsoup's per-frame limit. */
+      /* Frames up to SOUP_MAX_PAYLOAD and fragmented messages (libsoup limits each fragment,
+       * not their sum) end up here. */
       g_info ("message too big #%" G_GUINT64_FORMAT " (%s): %" G_GSIZE_FORMAT " bytes", conn->id,
               conn_label (conn), len);
       conn_close (conn, SOUP_WEBSOCKET_CLOSE_TOO_BIG, "message too big");
@@ -588,6 +592,10 @@ on_ws_pong (SoupWebsocketConnection *ws, GBytes *message, PcConnection *conn)
 static void
 on_ws_error (SoupWebsocketConnection *ws, GError *error, PcConnection *conn)
 {
+  /* libsoup cuts the socket right after this signal for frames over SOUP_MAX_PAYLOAD; queue the
+   * 1009 close frame first (it is written at once when the socket is writable). */
+  if (g_error_matches (error, SOUP_WEBSOCKET_ERROR, SOUP_WEBSOCKET_CLOSE_TOO_BIG))
+    conn_close (conn, SOUP_WEBSOCKET_CLOSE_TOO_BIG, "message too big");
   /* libsoup closes the socket itself after protocol errors; remember the code for the log. */
   if (error->domain == SOUP_WEBSOCKET_ERROR && conn->close_code == 0)
     conn->close_code = error->code;
@@ -645,7 +653,7 @@ on_websocket (SoupServer *soup,
   conn->last_rx_us = g_get_monotonic_time ();
   pc_rate_limiter_init (&conn->limiter, self->rate_limit, self->rate_burst, conn->last_rx_us);
 
-  soup_websocket_connection_set_max_incoming_payload_size (ws, PC_PROTOCOL_MAX_MESSAGE_SIZE);
+  soup_websocket_connection_set_max_incoming_payload_size (ws, SOUP_MAX_PAYLOAD);
   soup_websocket_connection_set_keepalive_interval (ws, self->keepalive_interval);
   g_signal_connect (ws, "message", G_CALLBACK (on_ws_message), conn);
   g_signal_connect (ws, "pong", G_CALLBACK (on_ws_pong), conn);
