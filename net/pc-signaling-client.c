@@ -19,6 +19,9 @@
 /* From the start of an attempt to `welcome`. */
 #define HANDSHAKE_TIMEOUT_S 10
 #define KEEPALIVE_INTERVAL_S 15
+/* With no frame and no pong for this many keepalive intervals the server is taken as gone
+ * (suspend, network change: TCP alone would notice only after many minutes). */
+#define LIVENESS_INTERVALS 3
 
 /* After a drop the server may not have noticed our old connection yet and answers the new
  * hello with user-taken; keep trying for this many attempts (~30 s) before giving up. */
@@ -37,6 +40,7 @@ struct _PcSignalingClient
   char *name;
   char *token;
   gboolean auto_reconnect;
+  guint keepalive_interval; /* seconds, 0 = no pings and no liveness check */
 
   PcSignalingState state;
   GMainContext *context; /* where it was created: every signal is emitted there */
@@ -48,6 +52,8 @@ struct _PcSignalingClient
   GCancellable *attempt_cancellable;
   GSource *handshake_timeout;
   GSource *reconnect_timer;
+  GSource *liveness_timer;
+  gint64 last_rx_us; /* last frame or pong from the server */
 
   GTask *connect_task;         /* pending connect_async() */
   GSource *user_cancel_source; /* fires on connect_async()'s cancellable */
@@ -82,6 +88,7 @@ enum
   PROP_TOKEN,
   PROP_STATE,
   PROP_AUTO_RECONNECT,
+  PROP_KEEPALIVE_INTERVAL,
   N_PROPS
 };
 
@@ -274,6 +281,7 @@ drop_connection (PcSignalingClient *self, gushort close_code)
   g_cancellable_cancel (self->attempt_cancellable);
   g_clear_object (&self->attempt_cancellable);
   clear_source (&self->handshake_timeout);
+  clear_source (&self->liveness_timer);
 
   if (self->ws == NULL)
     return;
@@ -478,6 +486,7 @@ on_ws_message (SoupWebsocketConnection *ws,
   gsize length;
   const char *text;
 
+  self->last_rx_us = g_get_monotonic_time ();
   if (type != SOUP_WEBSOCKET_DATA_TEXT)
     {
       g_warning ("Ignoring a binary frame from the signaling server");
@@ -519,6 +528,33 @@ on_ws_closed (SoupWebsocketConnection *ws, PcSignalingClient *self)
     connection_lost (self, error);
   else
     attempt_failed (self, error);
+}
+
+static void
+on_ws_pong (SoupWebsocketConnection *ws, GBytes *message, PcSignalingClient *self)
+{
+  self->last_rx_us = g_get_monotonic_time ();
+}
+
+static gboolean
+on_liveness_timer (gpointer user_data)
+{
+  PcSignalingClient *self = user_data;
+  g_autoptr (GError) error = NULL;
+  gint64 silent_us = g_get_monotonic_time () - self->last_rx_us;
+
+  if (silent_us <= (gint64)self->keepalive_interval * LIVENESS_INTERVALS * G_USEC_PER_SEC)
+    return G_SOURCE_CONTINUE;
+
+  g_clear_pointer (&self->liveness_timer, g_source_unref);
+  error = g_error_new (PC_SIGNALING_ERROR, PC_SIGNALING_ERROR_CONNECTION_LOST,
+                       "The server stopped answering (nothing received for %" G_GINT64_FORMAT " s)",
+                       silent_us / G_USEC_PER_SEC);
+  if (self->state == PC_SIGNALING_STATE_REGISTERED)
+    connection_lost (self, error);
+  else
+    attempt_failed (self, error);
+  return G_SOURCE_REMOVE;
 }
 
 static void
@@ -613,8 +649,12 @@ on_ws_connected (GObject *source, GAsyncResult *result, gpointer user_data)
 
   self->ws = g_steal_pointer (&ws);
   soup_websocket_connection_set_max_incoming_payload_size (self->ws, PC_PROTOCOL_MAX_MESSAGE_SIZE);
-  soup_websocket_connection_set_keepalive_interval (self->ws, KEEPALIVE_INTERVAL_S);
+  soup_websocket_connection_set_keepalive_interval (self->ws, self->keepalive_interval);
+  self->last_rx_us = g_get_monotonic_time ();
+  if (self->keepalive_interval > 0)
+    self->liveness_timer = add_timeout (self, self->keepalive_interval * 1000, on_liveness_timer);
   g_signal_connect (self->ws, "message", G_CALLBACK (on_ws_message), self);
+  g_signal_connect (self->ws, "pong", G_CALLBACK (on_ws_pong), self);
   g_signal_connect (self->ws, "closed", G_CALLBACK (on_ws_closed), self);
   g_signal_connect (self->ws, "error", G_CALLBACK (on_ws_error), self);
 
@@ -739,6 +779,9 @@ pc_signaling_client_get_property (GObject *object, guint prop_id, GValue *value,
     case PROP_AUTO_RECONNECT:
       g_value_set_boolean (value, self->auto_reconnect);
       break;
+    case PROP_KEEPALIVE_INTERVAL:
+      g_value_set_uint (value, self->keepalive_interval);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -770,6 +813,14 @@ pc_signaling_client_set_property (GObject *object,
       if (self->auto_reconnect != g_value_get_boolean (value))
         {
           self->auto_reconnect = g_value_get_boolean (value);
+          g_object_notify_by_pspec (object, pspec);
+        }
+      break;
+    case PROP_KEEPALIVE_INTERVAL:
+      /* applies from the next connection */
+      if (self->keepalive_interval != g_value_get_uint (value))
+        {
+          self->keepalive_interval = g_value_get_uint (value);
           g_object_notify_by_pspec (object, pspec);
         }
       break;
@@ -805,6 +856,9 @@ pc_signaling_client_class_init (PcSignalingClientClass *klass)
   properties[PROP_AUTO_RECONNECT] = g_param_spec_boolean (
       "auto-reconnect", NULL, NULL, TRUE,
       G_PARAM_READWRITE | G_PARAM_CONSTRUCT | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_KEEPALIVE_INTERVAL] = g_param_spec_uint (
+      "keepalive-interval", NULL, NULL, 0, 3600, KEEPALIVE_INTERVAL_S,
+      G_PARAM_READWRITE | G_PARAM_CONSTRUCT | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
   signals[SIGNAL_REGISTERED]
@@ -828,6 +882,7 @@ pc_signaling_client_init (PcSignalingClient *self)
 {
   self->state = PC_SIGNALING_STATE_DISCONNECTED;
   self->auto_reconnect = TRUE;
+  self->keepalive_interval = KEEPALIVE_INTERVAL_S;
   self->context = g_main_context_ref_thread_default ();
 }
 

@@ -36,7 +36,9 @@ GType pc_signaling_state_get_type (void);
 G_DECLARE_FINAL_TYPE (PcSignalingClient, pc_signaling_client, PC, SIGNALING_CLIENT, GObject)
 
 /* Properties: "url", "user", "name", "token" (construct-only strings), "state" (PcSignalingState,
- * read-only, notify on change), "auto-reconnect" (gboolean, default TRUE).
+ * read-only, notify on change), "auto-reconnect" (gboolean, default TRUE), "keepalive-interval"
+ * (guint seconds between pings, default 15, 0 = off; with no frame or pong for 3 intervals the
+ * connection counts as lost; applies from the next connection).
  *
  * Signals (all emitted on the thread-default main context the client was created in):
  *   "registered"   (PcMessage *welcome)                      after each `welcome` (also after

@@ -713,6 +713,144 @@ test_wss (void)
   fake_server_free (fs);
 }
 
+/* Liveness: pongs keep a quiet connection alive; a server that stops answering entirely (here:
+ * its thread blocks right after welcome) is detected after 3 keepalive intervals. */
+typedef struct
+{
+  GMutex lock;
+  GCond cond;
+  GMainContext *context;
+  GThread *thread;
+  char *url;
+  gboolean frozen;
+  gboolean release;
+  GPtrArray *connections;
+} FrozenServer;
+
+static void
+on_frozen_message (SoupWebsocketConnection *ws,
+                   SoupWebsocketDataType type,
+                   GBytes *data,
+                   FrozenServer *fz)
+{
+  send_json (ws, "{\"type\":\"welcome\",\"version\":1,\"user\":\"alice\",\"ice_servers\":[],"
+                 "\"peers\":[]}");
+  g_mutex_lock (&fz->lock);
+  fz->frozen = TRUE;
+  g_cond_broadcast (&fz->cond);
+  while (!fz->release)
+    g_cond_wait (&fz->cond, &fz->lock);
+  g_mutex_unlock (&fz->lock);
+}
+
+static void
+on_frozen_ws (SoupServer *server,
+              SoupServerMessage *msg,
+              const char *path,
+              SoupWebsocketConnection *ws,
+              gpointer user_data)
+{
+  FrozenServer *fz = user_data;
+
+  g_ptr_array_add (fz->connections, g_object_ref (ws));
+  g_signal_connect (ws, "message", G_CALLBACK (on_frozen_message), fz);
+}
+
+static gpointer
+frozen_server_thread (gpointer data)
+{
+  FrozenServer *fz = data;
+  g_autoptr (SoupServer) server = NULL;
+  g_autoptr (GError) error = NULL;
+  GSList *uris;
+
+  g_main_context_push_thread_default (fz->context);
+  server = soup_server_new (NULL, NULL);
+  soup_server_add_websocket_handler (server, "/ws", NULL, NULL, on_frozen_ws, fz, NULL);
+  g_assert_true (soup_server_listen_local (server, 0, SOUP_SERVER_LISTEN_IPV4_ONLY, &error));
+  uris = soup_server_get_uris (server);
+
+  g_mutex_lock (&fz->lock);
+  fz->url = g_strdup_printf ("ws://127.0.0.1:%d/ws", g_uri_get_port (uris->data));
+  g_cond_broadcast (&fz->cond);
+  g_mutex_unlock (&fz->lock);
+  g_slist_free_full (uris, (GDestroyNotify)g_uri_unref);
+
+  while (!g_atomic_int_get (&fz->release))
+    g_main_context_iteration (fz->context, TRUE);
+
+  for (guint i = 0; i < fz->connections->len; i++)
+    g_signal_handlers_disconnect_by_data (g_ptr_array_index (fz->connections, i), fz);
+  g_ptr_array_set_size (fz->connections, 0);
+  soup_server_disconnect (server);
+  g_clear_object (&server);
+  g_main_context_pop_thread_default (fz->context);
+  return NULL;
+}
+
+static void
+test_liveness (void)
+{
+  FakeServer *fs = fake_server_new (SCRIPT_WELCOME);
+  FrozenServer fz = { 0 };
+  PcSignalingClient *client;
+  gint64 frozen_at, lost_at;
+  Observer o;
+
+  /* 1. a healthy quiet connection stays up: pongs count */
+  client = g_object_new (PC_TYPE_SIGNALING_CLIENT, "url", fs->url, "user", "alice", "name", "Alice",
+                         "keepalive-interval", 1, NULL);
+  observer_init (&o, client);
+  connect_and_wait (client, &o);
+  g_assert_no_error (o.connect_error);
+  run_for_ms (4500);
+  g_assert_cmpuint (o.n_disconnected, ==, 0);
+  g_assert_cmpint (pc_signaling_client_get_state (client), ==, PC_SIGNALING_STATE_REGISTERED);
+  g_object_unref (client);
+  observer_clear (&o);
+  fake_server_free (fs);
+
+  /* 2. a server that stops answering */
+  g_mutex_init (&fz.lock);
+  g_cond_init (&fz.cond);
+  fz.context = g_main_context_new ();
+  fz.connections = g_ptr_array_new_with_free_func (g_object_unref);
+  fz.thread = g_thread_new ("frozen-server", frozen_server_thread, &fz);
+  g_mutex_lock (&fz.lock);
+  while (fz.url == NULL)
+    g_cond_wait (&fz.cond, &fz.lock);
+  g_mutex_unlock (&fz.lock);
+
+  client = g_object_new (PC_TYPE_SIGNALING_CLIENT, "url", fz.url, "user", "alice", "name", "Alice",
+                         "keepalive-interval", 1, NULL);
+  observer_init (&o, client);
+  connect_and_wait (client, &o);
+  g_assert_no_error (o.connect_error);
+  frozen_at = g_get_monotonic_time ();
+  WAIT_FOR (o.n_disconnected == 1);
+  lost_at = g_get_monotonic_time ();
+  g_assert_error (o.disconnect_error, PC_SIGNALING_ERROR, PC_SIGNALING_ERROR_CONNECTION_LOST);
+  g_assert_nonnull (strstr (o.disconnect_error->message, "stopped answering"));
+  g_assert_cmpint (pc_signaling_client_get_state (client), ==, PC_SIGNALING_STATE_RECONNECTING);
+  g_assert_cmpint (lost_at - frozen_at, >=, 3 * G_USEC_PER_SEC);
+  g_test_message ("silent server detected after %" G_GINT64_FORMAT " ms",
+                  (lost_at - frozen_at) / 1000);
+  g_object_unref (client);
+  observer_clear (&o);
+
+  g_mutex_lock (&fz.lock);
+  g_atomic_int_set (&fz.release, TRUE);
+  g_cond_broadcast (&fz.cond);
+  g_mutex_unlock (&fz.lock);
+  g_main_context_wakeup (fz.context);
+  g_thread_join (fz.thread);
+  g_ptr_array_unref (fz.connections);
+  g_main_context_unref (fz.context);
+  g_free (fz.url);
+  g_mutex_clear (&fz.lock);
+  g_cond_clear (&fz.cond);
+}
+
 /* After a drop the client reconnects on its own, and a fatal close stops it. */
 static void
 test_reconnect (void)
@@ -853,6 +991,7 @@ main (int argc, char **argv)
   g_test_add_func ("/signaling-client/closed-before-welcome", test_closed_before_welcome);
   g_test_add_func ("/signaling-client/not-a-websocket", test_not_a_websocket);
   g_test_add_func ("/signaling-client/wss", test_wss);
+  g_test_add_func ("/signaling-client/liveness", test_liveness);
   g_test_add_func ("/signaling-client/reconnect", test_reconnect);
   g_test_add_func ("/signaling-client/reconnect-backoff-and-disconnect",
                    test_reconnect_backoff_and_disconnect);
