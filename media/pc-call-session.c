@@ -1,2 +1,2505 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* Placeholder: implemented in its own commit. */
+#define G_LOG_DOMAIN "peercall-media"
+
+#include "config.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include <gst/app/app.h>
+#include <gst/rtp/rtp.h>
+#include <gst/sdp/sdp.h>
+#include <gst/video/video.h>
+#define GST_USE_UNSTABLE_API
+#include <gst/webrtc/webrtc.h>
+
+#include "pc-call-session.h"
+#include "pc-latency-stamp.h"
+
+#define TWCC_URI "http://www.ietf.org/id/draft-holmer-rmcat-transport-wide-cc-extensions-01"
+#define DEFAULT_VIDEO_PT 96
+#define DEFAULT_AUDIO_PT 111 /* what browsers use; keeps clear of webrtcbin's RTX pick (97) */
+#define DEFAULT_TWCC_ID 1
+
+/* Jitterbuffer latency (webrtcbin "latency", ms). Measured with tests/media/setup-time
+ * (offer -> first decoded remote frame, loopback, 2 busy cores): 200 ms (webrtcbin's default)
+ * gave ~330 ms, 50 ms ~180 ms, and the glass-to-glass stamp followed the same 150 ms gap. 50 ms
+ * still covers the jitter of a home Wi-Fi/LAN path and one NACK/RTX round trip on nearby peers;
+ * on worse paths late packets are concealed rather than delaying every frame. Override with
+ * the "jitterbuffer-latency" property or PEERCALL_JITTERBUFFER_LATENCY. */
+#define DEFAULT_JITTERBUFFER_LATENCY 50
+
+/* Sender bitrate controller bounds (bits/s); see update_bitrate(). */
+#define BITRATE_MIN 150000
+#define BITRATE_MAX 2500000
+#define BITRATE_START 800000
+
+enum
+{
+  PROP_0,
+  PROP_ICE_CONFIG,
+  PROP_POLITE,
+  PROP_VIDEO_SOURCE,
+  PROP_AUDIO_SOURCE,
+  PROP_LATENCY_PROBE,
+  PROP_JITTERBUFFER_LATENCY,
+  PROP_VIDEO_WIDTH,
+  PROP_VIDEO_HEIGHT,
+  PROP_VIDEO_FPS,
+  PROP_CONNECTION_STATE,
+  PROP_ICE_CONNECTION_STATE,
+  PROP_MUTED,
+  PROP_CAMERA_ENABLED,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
+
+enum
+{
+  SIGNAL_LOCAL_DESCRIPTION,
+  SIGNAL_LOCAL_CANDIDATE,
+  SIGNAL_ICE_STATE,
+  SIGNAL_FIRST_FRAME,
+  SIGNAL_STATS,
+  SIGNAL_LATENCY,
+  SIGNAL_MEDIA_ERROR,
+  SIGNAL_FAILED,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
+
+typedef struct
+{
+  char *candidate; /* NULL: end of candidates */
+  char *sdp_mid;
+  gint mline;
+} RemoteCandidate;
+
+typedef struct
+{
+  PcVideoFrameFunc func;
+  gpointer data;
+  GDestroyNotify destroy;
+} FrameSink;
+
+/* Raw counters read from get-stats on webrtcbin's thread, turned into PcCallStats on the
+ * main context. */
+typedef struct
+{
+  gint64 time_us;
+  guint64 video_rx_bytes, video_tx_bytes, audio_rx_bytes, audio_tx_bytes;
+  gint64 packets_lost;
+  double rtt_ms;
+  double video_fraction_lost; /* 0..1, -1 unknown */
+  char *local_type, *remote_type;
+  gboolean have_video_rx, have_video_tx;
+  double twcc_bitrate_recv; /* bits/s measured by the peer for what we send, 0 unknown */
+} RawStats;
+
+struct _PcCallSession
+{
+  GObject parent_instance;
+
+  GMainContext *context;
+  PcIceConfig *ice_config;
+  gboolean polite;
+  PcMediaSourceKind video_kind;
+  PcMediaSourceKind audio_kind;
+  gboolean latency_probe;
+  guint jitterbuffer_latency;
+  guint video_width, video_height, video_fps;
+
+  GstElement *pipeline;
+  GstElement *webrtc;
+  GstElement *video_src;
+  GstElement *video_in; /* first element after the source: the switch point */
+  GstElement *video_caps;
+  GstElement *vencoder;
+  GstElement *vpay;
+  GstElement *apay;
+  GstElement *volume;
+  GstElement *preview_valve;
+  GstElement *echo_probe;
+  GstElement *remote_video_sink;
+  GstWebRTCRTPTransceiver *video_trans;
+  GstWebRTCRTPTransceiver *audio_trans;
+  GSource *bus_source;
+  GSource *stats_source;
+  guint video_pt, audio_pt;
+  gint twcc_id;
+
+  /* main-context state */
+  gboolean started;
+  gboolean playing;
+  gboolean offerer;
+  gboolean closed;
+  gboolean making_offer;
+  gboolean negotiated_once;
+  gboolean remote_description_set;
+  gboolean end_of_candidates_sent;
+  GPtrArray *pending_candidates; /* of RemoteCandidate* */
+  PcConnectionState connection_state;
+  char *ice_state;
+  gboolean ice_types_reported;
+  gboolean muted;
+  gboolean camera_enabled;
+  PcCallStats *last_stats;
+  RawStats prev;
+  gboolean have_prev;
+  guint64 prev_frames;
+  guint target_bitrate;
+  double min_rtt_ms;
+  guint stable_ticks;
+
+  /* shared with streaming threads */
+  GMutex lock;
+  guint offer_generation; /* bumped on rollback: stale offers are dropped */
+  FrameSink remote_sink;
+  FrameSink local_sink;
+  gint camera_off;        /* atomic */
+  gint first_video;       /* atomic */
+  gint first_audio;       /* atomic */
+  guint64 frames_decoded; /* atomic via g_atomic_pointer-free helpers below, under lock */
+  guint frame_width, frame_height;
+  guint remote_video_ssrc, remote_audio_ssrc; /* from the receive pads' caps */
+};
+
+G_DEFINE_TYPE (PcCallSession, pc_call_session, G_TYPE_OBJECT)
+
+G_DEFINE_QUARK (pc - media - error - quark, pc_media_error)
+G_DEFINE_BOXED_TYPE (PcCallStats, pc_call_stats, pc_call_stats_copy, pc_call_stats_free)
+
+PcCallStats *
+pc_call_stats_copy (const PcCallStats *stats)
+{
+  PcCallStats *copy = g_memdup2 (stats, sizeof *stats);
+
+  copy->video_codec = g_strdup (stats->video_codec);
+  copy->audio_codec = g_strdup (stats->audio_codec);
+  copy->local_candidate_type = g_strdup (stats->local_candidate_type);
+  copy->remote_candidate_type = g_strdup (stats->remote_candidate_type);
+  return copy;
+}
+
+void
+pc_call_stats_free (PcCallStats *stats)
+{
+  if (stats == NULL)
+    return;
+  g_free (stats->video_codec);
+  g_free (stats->audio_codec);
+  g_free (stats->local_candidate_type);
+  g_free (stats->remote_candidate_type);
+  g_free (stats);
+}
+
+static void
+remote_candidate_free (RemoteCandidate *c)
+{
+  g_free (c->candidate);
+  g_free (c->sdp_mid);
+  g_free (c);
+}
+
+static void
+raw_stats_clear (RawStats *raw)
+{
+  g_clear_pointer (&raw->local_type, g_free);
+  g_clear_pointer (&raw->remote_type, g_free);
+}
+
+static void
+frame_sink_clear (FrameSink *sink)
+{
+  if (sink->destroy)
+    sink->destroy (sink->data);
+  sink->func = NULL;
+  sink->data = NULL;
+  sink->destroy = NULL;
+}
+
+/* ---- Handing work from streaming threads to the session's main context ---------------- */
+
+typedef void (*MainFunc) (PcCallSession *self, gpointer data);
+
+typedef struct
+{
+  PcCallSession *self;
+  MainFunc func;
+  gpointer data;
+  GDestroyNotify destroy;
+} Invocation;
+
+static gboolean
+invocation_dispatch (gpointer user_data)
+{
+  Invocation *inv = user_data;
+
+  /* Nothing reaches the application after close(). */
+  if (!inv->self->closed)
+    inv->func (inv->self, inv->data);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+invocation_free (gpointer user_data)
+{
+  Invocation *inv = user_data;
+
+  if (inv->destroy && inv->data)
+    inv->destroy (inv->data);
+  g_object_unref (inv->self);
+  g_free (inv);
+}
+
+/* Always deferred (never run inline) so signal handlers never run inside webrtcbin's or
+ * GStreamer's locks, and the order of events from one thread is kept. */
+static void
+run_on_main (PcCallSession *self, MainFunc func, gpointer data, GDestroyNotify destroy)
+{
+  Invocation *inv = g_new0 (Invocation, 1);
+  GSource *source = g_idle_source_new ();
+
+  inv->self = g_object_ref (self);
+  inv->func = func;
+  inv->data = data;
+  inv->destroy = destroy;
+  g_source_set_priority (source, G_PRIORITY_DEFAULT);
+  g_source_set_callback (source, invocation_dispatch, inv, invocation_free);
+  g_source_set_static_name (source, "[peercall] call session");
+  g_source_attach (source, self->context);
+  g_source_unref (source);
+}
+
+static void
+emit_failed (PcCallSession *self, GError *error)
+{
+  g_warning ("Call failed: %s", error->message);
+  g_signal_emit (self, signals[SIGNAL_FAILED], 0, error);
+}
+
+static void
+emit_media_error (PcCallSession *self, GError *error)
+{
+  g_message ("Media problem (call continues): %s", error->message);
+  g_signal_emit (self, signals[SIGNAL_MEDIA_ERROR], 0, error);
+}
+
+static void
+main_failed (PcCallSession *self, gpointer data)
+{
+  emit_failed (self, data);
+}
+
+static void
+main_media_error (PcCallSession *self, gpointer data)
+{
+  emit_media_error (self, data);
+}
+
+static GstWebRTCSignalingState
+get_signaling_state (PcCallSession *self)
+{
+  GstWebRTCSignalingState state = GST_WEBRTC_SIGNALING_STATE_STABLE;
+
+  if (self->webrtc)
+    g_object_get (self->webrtc, "signaling-state", &state, NULL);
+  return state;
+}
+
+/* Reads a promise reply; FALSE with @error when webrtcbin reported one. */
+static const GstStructure *
+promise_reply (GstPromise *promise, GError **error)
+{
+  const GstStructure *reply;
+  GError *reply_error = NULL;
+
+  if (gst_promise_wait (promise) != GST_PROMISE_RESULT_REPLIED)
+    {
+      g_set_error (error, PC_MEDIA_ERROR, PC_MEDIA_ERROR_NEGOTIATION, "webrtcbin did not reply");
+      return NULL;
+    }
+  reply = gst_promise_get_reply (promise);
+  if (reply && gst_structure_has_field (reply, "error"))
+    {
+      gst_structure_get (reply, "error", G_TYPE_ERROR, &reply_error, NULL);
+      g_set_error (error, PC_MEDIA_ERROR, PC_MEDIA_ERROR_NEGOTIATION, "%s",
+                   reply_error ? reply_error->message : "negotiation error");
+      g_clear_error (&reply_error);
+      return NULL;
+    }
+  return reply;
+}
+
+/* ---- SDP helpers ---------------------------------------------------------------------- */
+
+/* Payload type the remote offer uses for @encoding in its first @media_type m-line, or -1. */
+static gint
+sdp_find_pt (const GstSDPMessage *sdp, const char *media_type, const char *encoding)
+{
+  for (guint i = 0; i < gst_sdp_message_medias_len (sdp); i++)
+    {
+      const GstSDPMedia *media = gst_sdp_message_get_media (sdp, i);
+
+      if (g_strcmp0 (gst_sdp_media_get_media (media), media_type) != 0)
+        continue;
+      for (guint a = 0; a < gst_sdp_media_attributes_len (media); a++)
+        {
+          const GstSDPAttribute *attr = gst_sdp_media_get_attribute (media, a);
+          char name[32];
+          int pt;
+
+          if (g_strcmp0 (attr->key, "rtpmap") != 0 || attr->value == NULL)
+            continue;
+          if (sscanf (attr->value, "%d %31[^/]", &pt, name) == 2
+              && g_ascii_strcasecmp (name, encoding) == 0)
+            return pt;
+        }
+      return -1;
+    }
+  return -1;
+}
+
+static gint
+sdp_find_extmap (const GstSDPMessage *sdp, const char *uri)
+{
+  for (guint i = 0; i < gst_sdp_message_medias_len (sdp); i++)
+    {
+      const GstSDPMedia *media = gst_sdp_message_get_media (sdp, i);
+
+      for (guint a = 0; a < gst_sdp_media_attributes_len (media); a++)
+        {
+          const GstSDPAttribute *attr = gst_sdp_media_get_attribute (media, a);
+          char found[256];
+          int id;
+
+          if (g_strcmp0 (attr->key, "extmap") != 0 || attr->value == NULL)
+            continue;
+          if (sscanf (attr->value, "%d%*[^ ] %255s", &id, found) == 2
+              || sscanf (attr->value, "%d %255s", &id, found) == 2)
+            if (g_str_equal (found, uri))
+              return id;
+        }
+    }
+  return -1;
+}
+
+static const char *
+sdp_mid_for_mline (GstElement *webrtc, guint mline, char **out)
+{
+  GstWebRTCSessionDescription *desc = NULL;
+
+  *out = NULL;
+  g_object_get (webrtc, "local-description", &desc, NULL);
+  if (desc)
+    {
+      if (mline < gst_sdp_message_medias_len (desc->sdp))
+        *out = g_strdup (
+            gst_sdp_media_get_attribute_val (gst_sdp_message_get_media (desc->sdp, mline), "mid"));
+      gst_webrtc_session_description_free (desc);
+    }
+  return *out;
+}
+
+/* ---- Codec preferences ---------------------------------------------------------------- */
+
+static GstCaps *
+video_codec_caps (PcCallSession *self)
+{
+  GstCaps *caps = gst_caps_new_simple ("application/x-rtp", "media", G_TYPE_STRING, "video",
+                                       "encoding-name", G_TYPE_STRING, "VP8", "payload", G_TYPE_INT,
+                                       (gint)self->video_pt, "clock-rate", G_TYPE_INT, 90000, NULL);
+  if (self->twcc_id > 0)
+    {
+      g_autofree char *field = g_strdup_printf ("extmap-%d", self->twcc_id);
+      gst_caps_set_simple (caps, field, G_TYPE_STRING, TWCC_URI, NULL);
+    }
+  return caps;
+}
+
+static GstCaps *
+audio_codec_caps (PcCallSession *self)
+{
+  GstCaps *caps = gst_caps_new_simple ("application/x-rtp", "media", G_TYPE_STRING, "audio",
+                                       "encoding-name", G_TYPE_STRING, "OPUS", "payload",
+                                       G_TYPE_INT, (gint)self->audio_pt, "clock-rate", G_TYPE_INT,
+                                       48000, "encoding-params", G_TYPE_STRING, "2", NULL);
+  if (self->twcc_id > 0)
+    {
+      g_autofree char *field = g_strdup_printf ("extmap-%d", self->twcc_id);
+      gst_caps_set_simple (caps, field, G_TYPE_STRING, TWCC_URI, NULL);
+    }
+  return caps;
+}
+
+static void
+set_payloader_twcc (GstElement *pay, gint id)
+{
+  g_signal_emit_by_name (pay, "clear-extensions");
+  if (id > 0)
+    {
+      g_autoptr (GstRTPHeaderExtension) ext = gst_rtp_header_extension_create_from_uri (TWCC_URI);
+      if (ext == NULL)
+        return;
+      gst_rtp_header_extension_set_id (ext, id);
+      g_signal_emit_by_name (pay, "add-extension", ext);
+    }
+}
+
+/* Applies the payload types (and TWCC id) to payloaders and transceivers together: the answer
+ * carries a codec only if the transceiver's caps intersect the offer's, payload type included. */
+static void
+apply_codec_setup (PcCallSession *self)
+{
+  g_autoptr (GstCaps) vcaps = video_codec_caps (self);
+  g_autoptr (GstCaps) acaps = audio_codec_caps (self);
+
+  g_object_set (self->vpay, "pt", self->video_pt, NULL);
+  g_object_set (self->apay, "pt", self->audio_pt, NULL);
+  set_payloader_twcc (self->vpay, self->twcc_id);
+  set_payloader_twcc (self->apay, self->twcc_id);
+  g_object_set (self->video_trans, "codec-preferences", vcaps, NULL);
+  g_object_set (self->audio_trans, "codec-preferences", acaps, NULL);
+}
+
+/* ---- Local descriptions --------------------------------------------------------------- */
+
+typedef struct
+{
+  char *type;
+  char *sdp;
+  guint generation;
+  gboolean is_offer;
+} LocalDescription;
+
+static void
+local_description_free (LocalDescription *ld)
+{
+  g_free (ld->type);
+  g_free (ld->sdp);
+  g_free (ld);
+}
+
+static void
+main_local_description (PcCallSession *self, gpointer data)
+{
+  LocalDescription *ld = data;
+
+  if (ld->is_offer)
+    {
+      guint generation;
+
+      g_mutex_lock (&self->lock);
+      generation = self->offer_generation;
+      g_mutex_unlock (&self->lock);
+      self->making_offer = FALSE;
+      if (generation != ld->generation)
+        return; /* rolled back meanwhile */
+    }
+  else
+    {
+      self->negotiated_once = TRUE;
+    }
+  g_signal_emit (self, signals[SIGNAL_LOCAL_DESCRIPTION], 0, ld->type, ld->sdp);
+}
+
+static void
+main_offer_failed (PcCallSession *self, gpointer data)
+{
+  self->making_offer = FALSE;
+  if (data)
+    g_message ("Offer not sent: %s", ((GError *)data)->message);
+}
+
+typedef struct
+{
+  PcCallSession *self;
+  LocalDescription *ld;
+} SetLocalData;
+
+static void
+set_local_data_free (SetLocalData *d)
+{
+  g_object_unref (d->self);
+  if (d->ld)
+    local_description_free (d->ld);
+  g_free (d);
+}
+
+static void
+on_set_local_done (GstPromise *promise, gpointer user_data)
+{
+  SetLocalData *d = user_data;
+  g_autoptr (GError) error = NULL;
+
+  promise_reply (promise, &error);
+  gst_promise_unref (promise);
+  if (error)
+    {
+      if (d->ld->is_offer)
+        run_on_main (d->self, main_offer_failed, g_steal_pointer (&error),
+                     (GDestroyNotify)g_error_free);
+      else
+        run_on_main (d->self, main_failed, g_steal_pointer (&error), (GDestroyNotify)g_error_free);
+      return;
+    }
+  run_on_main (d->self, main_local_description, g_steal_pointer (&d->ld),
+               (GDestroyNotify)local_description_free);
+}
+
+/* Called on webrtcbin's thread with a created offer/answer: sets it as local description. */
+static void
+set_local (PcCallSession *self,
+           GstWebRTCSessionDescription *desc,
+           gboolean is_offer,
+           guint generation)
+{
+  SetLocalData *d = g_new0 (SetLocalData, 1);
+  GstPromise *promise;
+
+  d->self = g_object_ref (self);
+  d->ld = g_new0 (LocalDescription, 1);
+  d->ld->type = g_strdup (gst_webrtc_sdp_type_to_string (desc->type));
+  d->ld->sdp = gst_sdp_message_as_text (desc->sdp);
+  d->ld->is_offer = is_offer;
+  d->ld->generation = generation;
+  promise = gst_promise_new_with_change_func (on_set_local_done, d,
+                                              (GDestroyNotify)set_local_data_free);
+  g_signal_emit_by_name (self->webrtc, "set-local-description", desc, promise);
+}
+
+typedef struct
+{
+  PcCallSession *self;
+  guint generation;
+} OfferData;
+
+static void
+offer_data_free (OfferData *d)
+{
+  g_object_unref (d->self);
+  g_free (d);
+}
+
+static void
+on_offer_created (GstPromise *promise, gpointer user_data)
+{
+  OfferData *d = user_data;
+  PcCallSession *self = d->self;
+  g_autoptr (GError) error = NULL;
+  GstWebRTCSessionDescription *offer = NULL;
+  const GstStructure *reply = promise_reply (promise, &error);
+
+  if (reply)
+    gst_structure_get (reply, "offer", GST_TYPE_WEBRTC_SESSION_DESCRIPTION, &offer, NULL);
+  if (offer == NULL)
+    {
+      if (error == NULL)
+        g_set_error (&error, PC_MEDIA_ERROR, PC_MEDIA_ERROR_NEGOTIATION, "No offer created");
+      run_on_main (self, main_offer_failed, g_steal_pointer (&error), (GDestroyNotify)g_error_free);
+    }
+  else
+    {
+      /* Check and enqueue under the lock that rollback also takes, so a rolled-back offer is
+       * either undone by the rollback or never applied. */
+      g_mutex_lock (&self->lock);
+      if (self->offer_generation == d->generation)
+        set_local (self, offer, TRUE, d->generation);
+      else
+        run_on_main (self, main_offer_failed, NULL, NULL);
+      g_mutex_unlock (&self->lock);
+      gst_webrtc_session_description_free (offer);
+    }
+  gst_promise_unref (promise);
+}
+
+static void
+negotiate (PcCallSession *self)
+{
+  OfferData *d;
+  GstPromise *promise;
+
+  if (self->closed || !self->started || self->making_offer)
+    return;
+  if (get_signaling_state (self) != GST_WEBRTC_SIGNALING_STATE_STABLE)
+    return;
+
+  self->making_offer = TRUE;
+  d = g_new0 (OfferData, 1);
+  d->self = g_object_ref (self);
+  g_mutex_lock (&self->lock);
+  d->generation = self->offer_generation;
+  g_mutex_unlock (&self->lock);
+  promise = gst_promise_new_with_change_func (on_offer_created, d, (GDestroyNotify)offer_data_free);
+  g_signal_emit_by_name (self->webrtc, "create-offer", NULL, promise);
+}
+
+static void
+main_negotiation_needed (PcCallSession *self, gpointer data)
+{
+  /* The answerer waits for the caller's first offer; afterwards either side may renegotiate
+   * (perfect negotiation). */
+  if (self->offerer || self->negotiated_once)
+    negotiate (self);
+}
+
+static void
+on_negotiation_needed (GstElement *webrtc, PcCallSession *self)
+{
+  run_on_main (self, main_negotiation_needed, NULL, NULL);
+}
+
+/* ---- Remote descriptions -------------------------------------------------------------- */
+
+static void
+flush_pending_candidates (PcCallSession *self)
+{
+  for (guint i = 0; i < self->pending_candidates->len; i++)
+    {
+      RemoteCandidate *c = g_ptr_array_index (self->pending_candidates, i);
+      g_signal_emit_by_name (self->webrtc, "add-ice-candidate", (guint)MAX (c->mline, 0),
+                             c->candidate ? c->candidate : "");
+    }
+  g_ptr_array_set_size (self->pending_candidates, 0);
+}
+
+static void
+main_remote_description_set (PcCallSession *self, gpointer data)
+{
+  gboolean is_answer = GPOINTER_TO_INT (data);
+
+  self->remote_description_set = TRUE;
+  if (is_answer)
+    self->negotiated_once = TRUE;
+  flush_pending_candidates (self);
+}
+
+static void
+on_answer_created (GstPromise *promise, gpointer user_data)
+{
+  PcCallSession *self = user_data;
+  g_autoptr (GError) error = NULL;
+  GstWebRTCSessionDescription *answer = NULL;
+  const GstStructure *reply = promise_reply (promise, &error);
+
+  if (reply)
+    gst_structure_get (reply, "answer", GST_TYPE_WEBRTC_SESSION_DESCRIPTION, &answer, NULL);
+  if (answer == NULL)
+    {
+      if (error == NULL)
+        g_set_error (&error, PC_MEDIA_ERROR, PC_MEDIA_ERROR_NEGOTIATION, "No answer created");
+      run_on_main (self, main_failed, g_steal_pointer (&error), (GDestroyNotify)g_error_free);
+    }
+  else
+    {
+      set_local (self, answer, FALSE, 0);
+      gst_webrtc_session_description_free (answer);
+    }
+  gst_promise_unref (promise);
+}
+
+typedef struct
+{
+  PcCallSession *self;
+  gboolean is_offer;
+} RemoteData;
+
+static void
+remote_data_free (RemoteData *d)
+{
+  g_object_unref (d->self);
+  g_free (d);
+}
+
+static void
+on_remote_description_set (GstPromise *promise, gpointer user_data)
+{
+  RemoteData *d = user_data;
+  g_autoptr (GError) error = NULL;
+
+  promise_reply (promise, &error);
+  gst_promise_unref (promise);
+  if (error)
+    {
+      run_on_main (d->self, main_failed, g_steal_pointer (&error), (GDestroyNotify)g_error_free);
+      return;
+    }
+  run_on_main (d->self, main_remote_description_set, GINT_TO_POINTER (!d->is_offer), NULL);
+  if (d->is_offer)
+    {
+      GstPromise *answer_promise = gst_promise_new_with_change_func (
+          on_answer_created, g_object_ref (d->self), g_object_unref);
+      g_signal_emit_by_name (d->self->webrtc, "create-answer", NULL, answer_promise);
+    }
+}
+
+static void ensure_playing (PcCallSession *self);
+
+gboolean
+pc_call_session_set_remote_description (PcCallSession *self,
+                                        const char *sdp_type,
+                                        const char *sdp,
+                                        GError **error)
+{
+  GstSDPMessage *msg = NULL;
+  GstWebRTCSessionDescription *desc;
+  GstWebRTCSDPType type;
+  RemoteData *d;
+  GstPromise *promise;
+
+  g_return_val_if_fail (PC_IS_CALL_SESSION (self), FALSE);
+  g_return_val_if_fail (sdp_type != NULL && sdp != NULL, FALSE);
+
+  if (self->closed || !self->started)
+    {
+      g_set_error (error, PC_MEDIA_ERROR, PC_MEDIA_ERROR_NEGOTIATION, "Call session not running");
+      return FALSE;
+    }
+  if (g_str_equal (sdp_type, "offer"))
+    type = GST_WEBRTC_SDP_TYPE_OFFER;
+  else if (g_str_equal (sdp_type, "answer"))
+    type = GST_WEBRTC_SDP_TYPE_ANSWER;
+  else
+    {
+      g_set_error (error, PC_MEDIA_ERROR, PC_MEDIA_ERROR_NEGOTIATION,
+                   "Unsupported description type “%s”", sdp_type);
+      return FALSE;
+    }
+  if (gst_sdp_message_new_from_text (sdp, &msg) != GST_SDP_OK
+      || gst_sdp_message_medias_len (msg) == 0)
+    {
+      if (msg)
+        gst_sdp_message_free (msg);
+      g_set_error (error, PC_MEDIA_ERROR, PC_MEDIA_ERROR_NEGOTIATION,
+                   "The remote description is not valid SDP");
+      return FALSE;
+    }
+
+  if (type == GST_WEBRTC_SDP_TYPE_OFFER)
+    {
+      gboolean collision
+          = self->making_offer || get_signaling_state (self) != GST_WEBRTC_SIGNALING_STATE_STABLE;
+      gint vpt, apt, twcc;
+
+      if (collision && !self->polite)
+        {
+          /* Perfect negotiation: the impolite peer keeps its own offer. */
+          g_debug ("Ignoring colliding remote offer (impolite)");
+          gst_sdp_message_free (msg);
+          return TRUE;
+        }
+      if (collision)
+        {
+          GstSDPMessage *empty = NULL;
+          GstWebRTCSessionDescription *rollback;
+
+          g_debug ("Colliding remote offer: rolling back our own (polite)");
+          gst_sdp_message_new (&empty);
+          rollback = gst_webrtc_session_description_new (GST_WEBRTC_SDP_TYPE_ROLLBACK, empty);
+          g_mutex_lock (&self->lock);
+          self->offer_generation++;
+          g_signal_emit_by_name (self->webrtc, "set-local-description", rollback, NULL);
+          g_mutex_unlock (&self->lock);
+          gst_webrtc_session_description_free (rollback);
+          self->making_offer = FALSE;
+        }
+
+      /* Answer with the offer's payload types (a browser decodes nothing otherwise), and
+       * its TWCC extension id. */
+      vpt = sdp_find_pt (msg, "video", "VP8");
+      apt = sdp_find_pt (msg, "audio", "OPUS");
+      twcc = sdp_find_extmap (msg, TWCC_URI);
+      if (vpt < 0 && sdp_find_pt (msg, "video", "H264") >= 0)
+        {
+          GError *media_error = g_error_new (PC_MEDIA_ERROR, PC_MEDIA_ERROR_NEGOTIATION,
+                                             "The peer offers no VP8 video; video is off");
+          run_on_main (self, main_media_error, media_error, (GDestroyNotify)g_error_free);
+        }
+      if (vpt >= 0)
+        self->video_pt = vpt;
+      if (apt >= 0)
+        self->audio_pt = apt;
+      self->twcc_id = twcc;
+      apply_codec_setup (self);
+      ensure_playing (self);
+    }
+
+  desc = gst_webrtc_session_description_new (type, msg);
+  d = g_new0 (RemoteData, 1);
+  d->self = g_object_ref (self);
+  d->is_offer = type == GST_WEBRTC_SDP_TYPE_OFFER;
+  promise = gst_promise_new_with_change_func (on_remote_description_set, d,
+                                              (GDestroyNotify)remote_data_free);
+  g_signal_emit_by_name (self->webrtc, "set-remote-description", desc, promise);
+  gst_webrtc_session_description_free (desc);
+  return TRUE;
+}
+
+void
+pc_call_session_add_remote_candidate (PcCallSession *self,
+                                      const char *candidate,
+                                      const char *sdp_mid,
+                                      gint sdp_mline_index)
+{
+  RemoteCandidate *c;
+
+  g_return_if_fail (PC_IS_CALL_SESSION (self));
+
+  if (self->closed)
+    return;
+  if (candidate && *candidate == '\0')
+    candidate = NULL;
+
+  c = g_new0 (RemoteCandidate, 1);
+  c->candidate = g_strdup (candidate);
+  c->sdp_mid = g_strdup (sdp_mid);
+  c->mline = sdp_mline_index;
+  g_ptr_array_add (self->pending_candidates, c);
+  if (self->remote_description_set)
+    flush_pending_candidates (self);
+}
+
+/* ---- ICE, connection state ------------------------------------------------------------ */
+
+typedef struct
+{
+  guint mline;
+  char *candidate;
+} LocalCandidate;
+
+static void
+local_candidate_free (LocalCandidate *c)
+{
+  g_free (c->candidate);
+  g_free (c);
+}
+
+static void
+main_local_candidate (PcCallSession *self, gpointer data)
+{
+  LocalCandidate *c = data;
+  g_autofree char *mid = NULL;
+
+  if (c->candidate == NULL)
+    {
+      if (self->end_of_candidates_sent)
+        return;
+      self->end_of_candidates_sent = TRUE;
+      g_signal_emit (self, signals[SIGNAL_LOCAL_CANDIDATE], 0, NULL, NULL, 0);
+      return;
+    }
+  sdp_mid_for_mline (self->webrtc, c->mline, &mid);
+  /* Browsers send "candidate:..." without the "a=" of SDP. */
+  g_signal_emit (self, signals[SIGNAL_LOCAL_CANDIDATE], 0,
+                 g_str_has_prefix (c->candidate, "a=") ? c->candidate + 2 : c->candidate, mid,
+                 (gint)c->mline);
+}
+
+static void
+on_ice_candidate (GstElement *webrtc, guint mline, const char *candidate, PcCallSession *self)
+{
+  LocalCandidate *c = g_new0 (LocalCandidate, 1);
+
+  c->mline = mline;
+  c->candidate = candidate && *candidate ? g_strdup (candidate) : NULL;
+  run_on_main (self, main_local_candidate, c, (GDestroyNotify)local_candidate_free);
+}
+
+static void
+main_gathering_state (PcCallSession *self, gpointer data)
+{
+  GstWebRTCICEGatheringState state = GPOINTER_TO_INT (data);
+
+  if (state == GST_WEBRTC_ICE_GATHERING_STATE_GATHERING)
+    self->end_of_candidates_sent = FALSE;
+  else if (state == GST_WEBRTC_ICE_GATHERING_STATE_COMPLETE)
+    {
+      LocalCandidate c = { 0, NULL };
+      main_local_candidate (self, &c);
+    }
+}
+
+static void
+on_gathering_state (GObject *webrtc, GParamSpec *pspec, PcCallSession *self)
+{
+  GstWebRTCICEGatheringState state;
+
+  g_object_get (webrtc, "ice-gathering-state", &state, NULL);
+  run_on_main (self, main_gathering_state, GINT_TO_POINTER (state), NULL);
+}
+
+static void request_stats (PcCallSession *self);
+static gboolean on_stats_tick (gpointer user_data);
+
+static void
+start_stats_timer (PcCallSession *self)
+{
+  if (self->stats_source)
+    return;
+  self->stats_source = g_timeout_source_new (1000);
+  g_source_set_callback (self->stats_source, on_stats_tick, self, NULL);
+  g_source_set_static_name (self->stats_source, "[peercall] stats");
+  g_source_attach (self->stats_source, self->context);
+}
+
+static void
+stop_stats_timer (PcCallSession *self)
+{
+  if (self->stats_source)
+    {
+      g_source_destroy (self->stats_source);
+      g_clear_pointer (&self->stats_source, g_source_unref);
+    }
+}
+
+static void
+main_connection_state (PcCallSession *self, gpointer data)
+{
+  PcConnectionState state = GPOINTER_TO_INT (data);
+
+  if (state == self->connection_state)
+    return;
+  self->connection_state = state;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CONNECTION_STATE]);
+
+  if (state == PC_CONNECTION_STATE_CONNECTED)
+    {
+      start_stats_timer (self);
+      request_stats (self);
+    }
+  else if (state != PC_CONNECTION_STATE_CONNECTING)
+    {
+      stop_stats_timer (self);
+    }
+  if (state == PC_CONNECTION_STATE_FAILED)
+    {
+      g_autoptr (GError) error = g_error_new (PC_MEDIA_ERROR, PC_MEDIA_ERROR_ICE_FAILED,
+                                              "The connection to the peer failed");
+      emit_failed (self, error);
+    }
+}
+
+static void
+on_connection_state (GObject *webrtc, GParamSpec *pspec, PcCallSession *self)
+{
+  GstWebRTCPeerConnectionState state;
+
+  g_object_get (webrtc, "connection-state", &state, NULL);
+  /* PcConnectionState mirrors GstWebRTCPeerConnectionState value for value. */
+  run_on_main (self, main_connection_state, GINT_TO_POINTER ((gint)state), NULL);
+}
+
+static gboolean
+ice_state_is_connected (const char *state)
+{
+  return g_strcmp0 (state, "connected") == 0 || g_strcmp0 (state, "completed") == 0;
+}
+
+static void
+main_ice_connection_state (PcCallSession *self, gpointer data)
+{
+  const char *state = data;
+
+  if (g_strcmp0 (state, self->ice_state) == 0)
+    return;
+  g_free (self->ice_state);
+  self->ice_state = g_strdup (state);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ICE_CONNECTION_STATE]);
+
+  if (ice_state_is_connected (state))
+    {
+      /* Reported with the selected pair's types once get-stats has them. */
+      self->ice_types_reported = FALSE;
+      request_stats (self);
+      return;
+    }
+  g_signal_emit (self, signals[SIGNAL_ICE_STATE], 0, state, NULL, NULL);
+  if (g_str_equal (state, "failed"))
+    {
+      g_autoptr (GError) error = g_error_new (PC_MEDIA_ERROR, PC_MEDIA_ERROR_ICE_FAILED,
+                                              "No network path to the peer (ICE failed)");
+      emit_failed (self, error);
+    }
+}
+
+static void
+on_ice_connection_state (GObject *webrtc, GParamSpec *pspec, PcCallSession *self)
+{
+  GstWebRTCICEConnectionState state;
+  GEnumClass *klass;
+  GEnumValue *value;
+
+  g_object_get (webrtc, "ice-connection-state", &state, NULL);
+  klass = g_type_class_ref (GST_TYPE_WEBRTC_ICE_CONNECTION_STATE);
+  value = g_enum_get_value (klass, state);
+  run_on_main (self, main_ice_connection_state, g_strdup (value ? value->value_nick : "new"),
+               g_free);
+  g_type_class_unref (klass);
+}
+
+/* ---- Stats and the bitrate controller ------------------------------------------------- */
+
+/* webrtcbin 1.22 labels "kind" and "codec-id" of bundled streams wrongly, so streams are told
+ * apart by SSRC: ours from the payloaders, the peer's from the receive pads' caps. */
+typedef struct
+{
+  RawStats raw;
+  GHashTable *candidates; /* id -> type */
+  char *local_id, *remote_id;
+  guint local_video_ssrc, local_audio_ssrc;
+  guint remote_video_ssrc, remote_audio_ssrc;
+} StatsScan;
+
+static gboolean
+scan_codecs (GQuark field, const GValue *value, gpointer user_data)
+{
+  StatsScan *scan = user_data;
+  const GstStructure *s;
+  GstWebRTCStatsType type;
+
+  if (!GST_VALUE_HOLDS_STRUCTURE (value))
+    return TRUE;
+  s = gst_value_get_structure (value);
+  if (!gst_structure_get (s, "type", GST_TYPE_WEBRTC_STATS_TYPE, &type, NULL))
+    return TRUE;
+  if (FALSE)
+    {
+    }
+  else if (type == GST_WEBRTC_STATS_LOCAL_CANDIDATE || type == GST_WEBRTC_STATS_REMOTE_CANDIDATE)
+    {
+      const char *ctype = gst_structure_get_string (s, "candidate-type");
+      if (ctype)
+        g_hash_table_insert (scan->candidates, g_strdup (gst_structure_get_string (s, "id")),
+                             g_strdup (ctype));
+    }
+  else if (type == GST_WEBRTC_STATS_CANDIDATE_PAIR)
+    {
+      const GstStructure *twcc = NULL;
+
+      g_free (scan->local_id);
+      g_free (scan->remote_id);
+      scan->local_id = g_strdup (gst_structure_get_string (s, "local-candidate-id"));
+      scan->remote_id = g_strdup (gst_structure_get_string (s, "remote-candidate-id"));
+      if (gst_structure_has_field_typed (s, "gst-twcc-stats", GST_TYPE_STRUCTURE))
+        twcc = gst_value_get_structure (gst_structure_get_value (s, "gst-twcc-stats"));
+      if (twcc)
+        {
+          guint bitrate = 0;
+          if (gst_structure_get_uint (twcc, "bitrate-recv", &bitrate))
+            scan->raw.twcc_bitrate_recv = bitrate;
+        }
+    }
+  return TRUE;
+}
+
+static const char *
+media_of (StatsScan *scan, const GstStructure *s, gboolean local)
+{
+  guint ssrc = 0;
+
+  if (!gst_structure_get_uint (s, "ssrc", &ssrc))
+    return NULL;
+  if (ssrc == (local ? scan->local_video_ssrc : scan->remote_video_ssrc))
+    return "video";
+  if (ssrc == (local ? scan->local_audio_ssrc : scan->remote_audio_ssrc))
+    return "audio";
+  return NULL; /* RTX and unknown streams */
+}
+
+static gboolean
+scan_rtp (GQuark field, const GValue *value, gpointer user_data)
+{
+  StatsScan *scan = user_data;
+  const GstStructure *s;
+  GstWebRTCStatsType type;
+  const char *media;
+  guint64 bytes = 0;
+
+  if (!GST_VALUE_HOLDS_STRUCTURE (value))
+    return TRUE;
+  s = gst_value_get_structure (value);
+  if (!gst_structure_get (s, "type", GST_TYPE_WEBRTC_STATS_TYPE, &type, NULL))
+    return TRUE;
+  media = media_of (scan, s, type != GST_WEBRTC_STATS_INBOUND_RTP);
+
+  switch (type)
+    {
+    case GST_WEBRTC_STATS_INBOUND_RTP:
+      {
+        gint64 lost = 0;
+        gst_structure_get_uint64 (s, "bytes-received", &bytes);
+        if (gst_structure_get_int64 (s, "packets-lost", &lost))
+          scan->raw.packets_lost += MAX (lost, 0);
+        if (g_strcmp0 (media, "video") == 0)
+          scan->raw.video_rx_bytes += bytes, scan->raw.have_video_rx = TRUE;
+        else if (g_strcmp0 (media, "audio") == 0)
+          scan->raw.audio_rx_bytes += bytes;
+      }
+      break;
+    case GST_WEBRTC_STATS_OUTBOUND_RTP:
+      gst_structure_get_uint64 (s, "bytes-sent", &bytes);
+      if (g_strcmp0 (media, "video") == 0)
+        scan->raw.video_tx_bytes += bytes, scan->raw.have_video_tx = TRUE;
+      else if (g_strcmp0 (media, "audio") == 0)
+        scan->raw.audio_tx_bytes += bytes;
+      break;
+    case GST_WEBRTC_STATS_REMOTE_INBOUND_RTP:
+      {
+        double rtt = -1, fraction = -1;
+        if (gst_structure_get_double (s, "round-trip-time", &rtt) && rtt >= 0)
+          scan->raw.rtt_ms = scan->raw.rtt_ms < 0 ? rtt * 1000 : MIN (scan->raw.rtt_ms, rtt * 1000);
+        if (g_strcmp0 (media, "video") == 0
+            && gst_structure_get_double (s, "fraction-lost", &fraction))
+          scan->raw.video_fraction_lost = fraction;
+      }
+      break;
+    default:
+      break;
+    }
+  return TRUE;
+}
+
+static void main_stats (PcCallSession *self, gpointer data);
+
+static void
+raw_stats_free (RawStats *raw)
+{
+  raw_stats_clear (raw);
+  g_free (raw);
+}
+
+static guint
+payloader_ssrc (GstElement *pay)
+{
+  g_autoptr (GstStructure) stats = NULL;
+  guint ssrc = 0;
+
+  g_object_get (pay, "stats", &stats, NULL);
+  if (stats)
+    gst_structure_get_uint (stats, "ssrc", &ssrc);
+  return ssrc;
+}
+
+static void
+on_stats (GstPromise *promise, gpointer user_data)
+{
+  PcCallSession *self = user_data;
+  const GstStructure *reply = promise_reply (promise, NULL);
+  StatsScan scan = { 0 };
+  RawStats *raw;
+
+  if (reply == NULL)
+    {
+      gst_promise_unref (promise);
+      return;
+    }
+  if (g_getenv ("PEERCALL_DUMP_STATS"))
+    {
+      g_autofree char *text = gst_structure_to_string (reply);
+      g_printerr ("%s\n", text);
+    }
+  scan.raw.rtt_ms = -1;
+  scan.raw.video_fraction_lost = -1;
+  scan.candidates = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  scan.local_video_ssrc = payloader_ssrc (self->vpay);
+  scan.local_audio_ssrc = payloader_ssrc (self->apay);
+  g_mutex_lock (&self->lock);
+  scan.remote_video_ssrc = self->remote_video_ssrc;
+  scan.remote_audio_ssrc = self->remote_audio_ssrc;
+  g_mutex_unlock (&self->lock);
+  gst_structure_foreach (reply, scan_codecs, &scan);
+  gst_structure_foreach (reply, scan_rtp, &scan);
+
+  raw = g_new0 (RawStats, 1);
+  *raw = scan.raw;
+  raw->time_us = g_get_monotonic_time ();
+  if (scan.local_id)
+    raw->local_type = g_strdup (g_hash_table_lookup (scan.candidates, scan.local_id));
+  if (scan.remote_id)
+    raw->remote_type = g_strdup (g_hash_table_lookup (scan.candidates, scan.remote_id));
+  g_hash_table_unref (scan.candidates);
+  g_free (scan.local_id);
+  g_free (scan.remote_id);
+  gst_promise_unref (promise);
+
+  run_on_main (self, main_stats, raw, (GDestroyNotify)raw_stats_free);
+}
+
+static void
+request_stats (PcCallSession *self)
+{
+  GstPromise *promise;
+
+  if (self->closed || self->webrtc == NULL)
+    return;
+  promise = gst_promise_new_with_change_func (on_stats, g_object_ref (self), g_object_unref);
+  g_signal_emit_by_name (self->webrtc, "get-stats", NULL, promise);
+}
+
+static gboolean
+on_stats_tick (gpointer user_data)
+{
+  request_stats (user_data);
+  return G_SOURCE_CONTINUE;
+}
+
+/* A deliberately simple sender-side controller, run once a second on the peer's receiver
+ * reports (remote-inbound-rtp): loss above 10 % cuts the target by half the loss fraction;
+ * RTT rising over 1.5x its minimum plus 30 ms (queues building) cuts 15 %; below 2 % loss with
+ * steady RTT for 2 s it grows 8 %. When the peer measures what it receives through TWCC, the
+ * target never goes above 1.5x that. Clamped to [150 kbps, 2.5 Mbps]. */
+static void
+update_bitrate (PcCallSession *self, const RawStats *raw)
+{
+  double target = self->target_bitrate;
+  double loss = raw->video_fraction_lost;
+
+  if (self->vencoder == NULL || !raw->have_video_tx)
+    return;
+  if (raw->rtt_ms > 0)
+    self->min_rtt_ms = self->min_rtt_ms <= 0 ? raw->rtt_ms : MIN (self->min_rtt_ms, raw->rtt_ms);
+
+  if (loss > 0.10)
+    {
+      target *= 1.0 - loss / 2;
+      self->stable_ticks = 0;
+    }
+  else if (raw->rtt_ms > 0 && raw->rtt_ms > self->min_rtt_ms * 1.5 + 30)
+    {
+      target *= 0.85;
+      self->stable_ticks = 0;
+    }
+  else if (loss < 0.02)
+    {
+      if (++self->stable_ticks >= 2)
+        target *= 1.08;
+    }
+  if (raw->twcc_bitrate_recv > 0)
+    target = MIN (target, raw->twcc_bitrate_recv * 1.5);
+  target = CLAMP (target, BITRATE_MIN, BITRATE_MAX);
+
+  if ((guint)target != self->target_bitrate)
+    {
+      self->target_bitrate = (guint)target;
+      g_object_set (self->vencoder, "target-bitrate", (gint)self->target_bitrate, NULL);
+    }
+}
+
+static void
+main_stats (PcCallSession *self, gpointer data)
+{
+  RawStats *raw = data;
+  PcCallStats *stats;
+  guint64 frames;
+  double dt;
+
+  g_mutex_lock (&self->lock);
+  frames = self->frames_decoded;
+  g_mutex_unlock (&self->lock);
+
+  if (ice_state_is_connected (self->ice_state) && !self->ice_types_reported && raw->local_type
+      && raw->remote_type)
+    {
+      self->ice_types_reported = TRUE;
+      g_signal_emit (self, signals[SIGNAL_ICE_STATE], 0, self->ice_state, raw->local_type,
+                     raw->remote_type);
+    }
+  if (self->connection_state != PC_CONNECTION_STATE_CONNECTED)
+    return;
+
+  stats = g_new0 (PcCallStats, 1);
+  stats->rtt_ms = raw->rtt_ms;
+  stats->packets_lost = raw->packets_lost;
+  stats->frames_decoded = frames;
+  g_mutex_lock (&self->lock);
+  stats->video_width = self->frame_width;
+  stats->video_height = self->frame_height;
+  g_mutex_unlock (&self->lock);
+  stats->video_codec = g_strdup ("VP8");
+  stats->audio_codec = g_strdup ("OPUS");
+  stats->local_candidate_type = g_strdup (raw->local_type);
+  stats->remote_candidate_type = g_strdup (raw->remote_type);
+
+  if (self->have_prev && (dt = (raw->time_us - self->prev.time_us) / 1e6) > 0.2)
+    {
+#define RATE(field)                                                                                \
+  (raw->field >= self->prev.field ? (raw->field - self->prev.field) * 8 / dt / 1000 : 0)
+      stats->video_rx_kbps = RATE (video_rx_bytes);
+      stats->video_tx_kbps = RATE (video_tx_bytes);
+      stats->audio_rx_kbps = RATE (audio_rx_bytes);
+      stats->audio_tx_kbps = RATE (audio_tx_bytes);
+#undef RATE
+      stats->video_rx_fps = frames >= self->prev_frames ? (frames - self->prev_frames) / dt : 0;
+    }
+  raw_stats_clear (&self->prev);
+  self->prev = *raw;
+  self->prev.local_type = g_strdup (raw->local_type);
+  self->prev.remote_type = g_strdup (raw->remote_type);
+  self->prev_frames = frames;
+  self->have_prev = TRUE;
+
+  update_bitrate (self, raw);
+
+  pc_call_stats_free (self->last_stats);
+  self->last_stats = stats;
+  g_signal_emit (self, signals[SIGNAL_STATS], 0, stats);
+}
+
+/* ---- Remote media --------------------------------------------------------------------- */
+
+typedef struct
+{
+  char *kind;
+  guint width, height;
+} FirstFrame;
+
+static void
+first_frame_free (FirstFrame *f)
+{
+  g_free (f->kind);
+  g_free (f);
+}
+
+static void
+main_first_frame (PcCallSession *self, gpointer data)
+{
+  FirstFrame *f = data;
+  g_signal_emit (self, signals[SIGNAL_FIRST_FRAME], 0, f->kind, f->width, f->height);
+}
+
+static void
+main_latency (PcCallSession *self, gpointer data)
+{
+  g_signal_emit (self, signals[SIGNAL_LATENCY], 0, (double)GPOINTER_TO_INT (data));
+}
+
+static void
+deliver (PcCallSession *self, FrameSink *sink, GstSample *sample)
+{
+  /* The lock is held while calling out so set_*_video_func can free the old consumer safely;
+   * consumers must not block (PcVideoPaintable only wraps and hands over). */
+  g_mutex_lock (&self->lock);
+  if (sink->func)
+    sink->func (sample, sink->data);
+  g_mutex_unlock (&self->lock);
+}
+
+static GstFlowReturn
+on_remote_video_sample (GstAppSink *appsink, gpointer user_data)
+{
+  PcCallSession *self = user_data;
+  g_autoptr (GstSample) sample = gst_app_sink_pull_sample (appsink);
+  GstVideoInfo info;
+  GstCaps *caps;
+
+  if (sample == NULL)
+    return GST_FLOW_EOS;
+  caps = gst_sample_get_caps (sample);
+  if (caps == NULL || !gst_video_info_from_caps (&info, caps))
+    return GST_FLOW_OK;
+
+  g_mutex_lock (&self->lock);
+  self->frames_decoded++;
+  self->frame_width = GST_VIDEO_INFO_WIDTH (&info);
+  self->frame_height = GST_VIDEO_INFO_HEIGHT (&info);
+  g_mutex_unlock (&self->lock);
+
+  if (g_atomic_int_compare_and_exchange (&self->first_video, 0, 1))
+    {
+      FirstFrame *f = g_new0 (FirstFrame, 1);
+      f->kind = g_strdup ("video");
+      f->width = GST_VIDEO_INFO_WIDTH (&info);
+      f->height = GST_VIDEO_INFO_HEIGHT (&info);
+      run_on_main (self, main_first_frame, f, (GDestroyNotify)first_frame_free);
+    }
+
+  if (self->latency_probe)
+    {
+      GstVideoFrame frame;
+      guint32 stamp;
+
+      if (gst_video_frame_map (&frame, &info, gst_sample_get_buffer (sample), GST_MAP_READ))
+        {
+          if (pc_latency_stamp_read (&frame, &stamp))
+            {
+              gint64 ms = pc_latency_stamp_delta_ms (stamp, pc_latency_stamp_now ());
+              /* A misread bit gives absurd values: report only what can be a real delay. */
+              if (ms >= 0 && ms < 60000)
+                run_on_main (self, main_latency, GINT_TO_POINTER ((gint)ms), NULL);
+            }
+          gst_video_frame_unmap (&frame);
+        }
+    }
+
+  deliver (self, &self->remote_sink, sample);
+  return GST_FLOW_OK;
+}
+
+static GstFlowReturn
+on_local_video_sample (GstAppSink *appsink, gpointer user_data)
+{
+  PcCallSession *self = user_data;
+  g_autoptr (GstSample) sample = gst_app_sink_pull_sample (appsink);
+
+  if (sample)
+    deliver (self, &self->local_sink, sample);
+  return sample ? GST_FLOW_OK : GST_FLOW_EOS;
+}
+
+static GstPadProbeReturn
+on_first_audio (GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
+{
+  PcCallSession *self = user_data;
+
+  if (g_atomic_int_compare_and_exchange (&self->first_audio, 0, 1))
+    {
+      FirstFrame *f = g_new0 (FirstFrame, 1);
+      f->kind = g_strdup ("audio");
+      run_on_main (self, main_first_frame, f, (GDestroyNotify)first_frame_free);
+    }
+  return GST_PAD_PROBE_REMOVE;
+}
+
+/* Picks the audio output once per process: a sink that reaches READY (a sound server or
+ * device exists), else fakesink, so a machine without audio output still takes calls. */
+static const char *
+audio_sink_factory (void)
+{
+  static gsize chosen = 0;
+
+  if (g_once_init_enter (&chosen))
+    {
+      const char *env = g_getenv ("PEERCALL_AUDIO_SINK");
+      const char *candidates[] = { "pulsesink", "pipewiresink", "alsasink", NULL };
+      const char *result = "fakesink";
+
+      if (env && *env)
+        result = g_intern_string (env);
+      else
+        for (guint i = 0; candidates[i]; i++)
+          {
+            GstElement *sink = gst_element_factory_make (candidates[i], NULL);
+            gboolean ok;
+
+            if (sink == NULL)
+              continue;
+            ok = gst_element_set_state (sink, GST_STATE_READY) == GST_STATE_CHANGE_SUCCESS;
+            gst_element_set_state (sink, GST_STATE_NULL);
+            gst_object_unref (sink);
+            if (ok)
+              {
+                result = candidates[i];
+                break;
+              }
+          }
+      g_debug ("Audio output: %s", result);
+      g_once_init_leave (&chosen, (gsize)result);
+    }
+  return (const char *)chosen;
+}
+
+static gboolean
+link_remote_chain (PcCallSession *self, GstPad *pad, GstElement **elements, guint n)
+{
+  g_autoptr (GstPad) sinkpad = NULL;
+
+  for (guint i = 0; i < n; i++)
+    if (elements[i] == NULL)
+      {
+        for (guint j = 0; j < n; j++)
+          if (elements[j] && elements[j] != self->echo_probe)
+            gst_object_unref (elements[j]);
+        return FALSE;
+      }
+  for (guint i = 0; i < n; i++)
+    if (elements[i] != self->echo_probe)
+      gst_bin_add (GST_BIN (self->pipeline), elements[i]);
+  for (guint i = 0; i + 1 < n; i++)
+    if (!gst_element_link (elements[i], elements[i + 1]))
+      return FALSE;
+  for (guint i = n; i > 0; i--)
+    gst_element_sync_state_with_parent (elements[i - 1]);
+  sinkpad = gst_element_get_static_pad (elements[0], "sink");
+  return gst_pad_link (pad, sinkpad) == GST_PAD_LINK_OK;
+}
+
+static void
+on_pad_added (GstElement *webrtc, GstPad *pad, PcCallSession *self)
+{
+  g_autoptr (GstCaps) caps = NULL;
+  const GstStructure *s;
+  const char *encoding;
+  gboolean ok = FALSE;
+
+  if (GST_PAD_DIRECTION (pad) != GST_PAD_SRC)
+    return;
+  caps = gst_pad_get_current_caps (pad);
+  if (caps == NULL)
+    caps = gst_pad_query_caps (pad, NULL);
+  s = gst_caps_get_structure (caps, 0);
+  encoding = gst_structure_get_string (s, "encoding-name");
+  {
+    guint ssrc = 0;
+    if (gst_structure_get_uint (s, "ssrc", &ssrc))
+      {
+        g_mutex_lock (&self->lock);
+        if (g_strcmp0 (encoding, "VP8") == 0)
+          self->remote_video_ssrc = ssrc;
+        else if (g_strcmp0 (encoding, "OPUS") == 0)
+          self->remote_audio_ssrc = ssrc;
+        g_mutex_unlock (&self->lock);
+      }
+  }
+
+  if (g_strcmp0 (encoding, "VP8") == 0)
+    {
+      GstElement *sink = gst_element_factory_make ("appsink", NULL);
+      g_autoptr (GstCaps) bgra = gst_caps_from_string ("video/x-raw,format=BGRA");
+      GstAppSinkCallbacks callbacks = { .new_sample = on_remote_video_sample };
+      GstElement *chain[] = {
+        gst_element_factory_make ("rtpvp8depay", NULL),
+        gst_element_factory_make ("vp8dec", NULL),
+        gst_element_factory_make ("videoconvert", NULL),
+        sink,
+      };
+
+      if (sink)
+        {
+          /* sync: frames are shown at their time like a display would; a small queue that
+           * drops the oldest keeps a slow consumer from building up delay. */
+          g_object_set (sink, "caps", bgra, "sync", TRUE, "max-buffers", 2, "drop", TRUE,
+                        "enable-last-sample", FALSE, NULL);
+          gst_app_sink_set_callbacks (GST_APP_SINK (sink), &callbacks, self, NULL);
+          g_object_set (chain[1], "threads", 2, NULL);
+        }
+      ok = link_remote_chain (self, pad, chain, G_N_ELEMENTS (chain));
+      if (ok)
+        {
+          g_clear_object (&self->remote_video_sink);
+          self->remote_video_sink = gst_object_ref (sink);
+        }
+    }
+  else if (g_strcmp0 (encoding, "OPUS") == 0)
+    {
+      GstElement *dec = gst_element_factory_make ("opusdec", NULL);
+      GstElement *audio_sink = gst_element_factory_make (audio_sink_factory (), NULL);
+      GstElement *chain[7];
+      guint n = 0;
+
+      if (audio_sink == NULL)
+        audio_sink = gst_element_factory_make ("fakesink", NULL);
+      if (g_str_equal (audio_sink_factory (), "fakesink"))
+        g_object_set (audio_sink, "sync", TRUE, NULL);
+      chain[n++] = gst_element_factory_make ("rtpopusdepay", NULL);
+      chain[n++] = dec;
+      chain[n++] = gst_element_factory_make ("audioconvert", NULL);
+      chain[n++] = gst_element_factory_make ("audioresample", NULL);
+      if (self->echo_probe
+          && !gst_pad_is_linked (gst_element_get_static_pad (self->echo_probe, "sink")))
+        chain[n++] = self->echo_probe;
+      chain[n++] = audio_sink;
+      if (dec)
+        {
+          g_autoptr (GstPad) decsrc = gst_element_get_static_pad (dec, "src");
+          gst_pad_add_probe (decsrc, GST_PAD_PROBE_TYPE_BUFFER, on_first_audio, self, NULL);
+        }
+      ok = link_remote_chain (self, pad, chain, n);
+    }
+  else
+    {
+      GstElement *sink = gst_element_factory_make ("fakesink", NULL);
+      g_autoptr (GstPad) sinkpad = gst_element_get_static_pad (sink, "sink");
+      g_message ("Ignoring remote stream %s", encoding ? encoding : "(unknown)");
+      gst_bin_add (GST_BIN (self->pipeline), sink);
+      gst_element_sync_state_with_parent (sink);
+      ok = gst_pad_link (pad, sinkpad) == GST_PAD_LINK_OK;
+    }
+
+  if (!ok)
+    {
+      GError *error = g_error_new (PC_MEDIA_ERROR, PC_MEDIA_ERROR_PIPELINE,
+                                   "Cannot play the remote %s stream", encoding ? encoding : "");
+      run_on_main (self, main_media_error, error, (GDestroyNotify)g_error_free);
+    }
+}
+
+/* ---- Local media ---------------------------------------------------------------------- */
+
+/* Camera off: the sender keeps sending (no renegotiation), black frames. */
+static GstPadProbeReturn
+on_outgoing_frame (GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
+{
+  PcCallSession *self = user_data;
+  GstBuffer *buffer;
+  GstVideoInfo vinfo;
+  GstVideoFrame frame;
+  g_autoptr (GstCaps) caps = NULL;
+
+  if (!g_atomic_int_get (&self->camera_off))
+    return GST_PAD_PROBE_OK;
+  caps = gst_pad_get_current_caps (pad);
+  if (caps == NULL || !gst_video_info_from_caps (&vinfo, caps))
+    return GST_PAD_PROBE_OK;
+  buffer = gst_buffer_make_writable (GST_PAD_PROBE_INFO_BUFFER (info));
+  GST_PAD_PROBE_INFO_DATA (info) = buffer;
+  if (gst_video_frame_map (&frame, &vinfo, buffer, GST_MAP_WRITE))
+    {
+      /* I420: Y 16, U/V 128 is black */
+      for (guint c = 0; c < GST_VIDEO_FRAME_N_PLANES (&frame); c++)
+        {
+          guint8 *data = GST_VIDEO_FRAME_PLANE_DATA (&frame, c);
+          gint stride = GST_VIDEO_FRAME_PLANE_STRIDE (&frame, c);
+          guint rows = GST_VIDEO_FRAME_COMP_HEIGHT (&frame, c);
+          memset (data, c == 0 ? 16 : 128, (gsize)stride * rows);
+        }
+      gst_video_frame_unmap (&frame);
+    }
+  return GST_PAD_PROBE_OK;
+}
+
+static GstElement *
+make (const char *factory, const char *name, GError **error)
+{
+  GstElement *e = gst_element_factory_make (factory, name);
+
+  if (e == NULL && error && *error == NULL)
+    g_set_error (error, PC_MEDIA_ERROR, PC_MEDIA_ERROR_PIPELINE,
+                 "GStreamer element “%s” is missing", factory);
+  return e;
+}
+
+static GstElement *
+create_video_source (PcCallSession *self, PcMediaSourceKind kind)
+{
+  g_autoptr (GError) error = NULL;
+  GstElement *src;
+
+  src = pc_media_source_create_video (kind, self->video_width, self->video_height, self->video_fps,
+                                      &error);
+  if (src == NULL)
+    {
+      run_on_main (self, main_media_error, g_steal_pointer (&error), (GDestroyNotify)g_error_free);
+      src = pc_media_source_create_video (PC_MEDIA_SOURCE_NONE, 0, 0, 0, NULL);
+    }
+  return src;
+}
+
+static void
+force_local_keyframe (PcCallSession *self)
+{
+  g_autoptr (GstPad) pad = NULL;
+
+  if (self->vencoder == NULL)
+    return;
+  pad = gst_element_get_static_pad (self->vencoder, "src");
+  gst_pad_send_event (pad,
+                      gst_video_event_new_upstream_force_key_unit (GST_CLOCK_TIME_NONE, TRUE, 0));
+}
+
+static gboolean
+build_pipeline (PcCallSession *self, GError **error)
+{
+  g_autoptr (GstPad) vsink = NULL;
+  g_autoptr (GstPad) asink = NULL;
+  g_autoptr (GstPad) probe_pad = NULL;
+  g_autoptr (GstCaps) vcaps = NULL;
+  g_autoptr (GstCaps) bgra = NULL;
+  g_autoptr (GstCaps) acaps = NULL;
+  GstElement *vconvert, *vscale, *vtee, *vqueue, *pqueue, *pconvert, *psink;
+  GstElement *asrc, *aconvert, *aresample, *aqueue, *aenc;
+  GstAppSinkCallbacks local_callbacks = { .new_sample = on_local_video_sample };
+  static gint counter = 0;
+  g_autofree char *name = g_strdup_printf ("peercall-call-%d", g_atomic_int_add (&counter, 1));
+  g_autofree char *probe_name = NULL;
+
+  self->pipeline = gst_pipeline_new (name);
+  gst_object_ref_sink (self->pipeline);
+  self->webrtc = gst_element_factory_make_full ("webrtcbin", "name", "webrtc", "bundle-policy",
+                                                GST_WEBRTC_BUNDLE_POLICY_MAX_BUNDLE, "latency",
+                                                self->jitterbuffer_latency, NULL);
+  if (self->webrtc == NULL)
+    {
+      g_set_error (error, PC_MEDIA_ERROR, PC_MEDIA_ERROR_PIPELINE, "webrtcbin is missing");
+      return FALSE;
+    }
+  gst_bin_add (GST_BIN (self->pipeline), self->webrtc);
+  gst_object_ref (self->webrtc);
+  if (self->ice_config && !pc_ice_config_apply (self->ice_config, self->webrtc, error))
+    return FALSE;
+
+  g_signal_connect (self->webrtc, "on-negotiation-needed", G_CALLBACK (on_negotiation_needed),
+                    self);
+  g_signal_connect (self->webrtc, "on-ice-candidate", G_CALLBACK (on_ice_candidate), self);
+  g_signal_connect (self->webrtc, "notify::ice-gathering-state", G_CALLBACK (on_gathering_state),
+                    self);
+  g_signal_connect (self->webrtc, "notify::ice-connection-state",
+                    G_CALLBACK (on_ice_connection_state), self);
+  g_signal_connect (self->webrtc, "notify::connection-state", G_CALLBACK (on_connection_state),
+                    self);
+  g_signal_connect (self->webrtc, "pad-added", G_CALLBACK (on_pad_added), self);
+
+  /* Echo cancellation: the probe must exist before webrtcdsp starts; it is linked into the
+   * playback chain when the remote audio arrives. */
+  if (pc_media_source_resolve (self->audio_kind, FALSE) == PC_MEDIA_SOURCE_MIC)
+    {
+      probe_name = g_strdup_printf ("%s-echo-probe", name);
+      self->echo_probe = gst_element_factory_make ("webrtcechoprobe", probe_name);
+      if (self->echo_probe)
+        gst_bin_add (GST_BIN (self->pipeline), self->echo_probe);
+      else
+        g_clear_pointer (&probe_name, g_free);
+    }
+
+  /* Audio: source -> convert -> volume (mute) -> opus -> pay -> webrtcbin */
+  {
+    g_autoptr (GError) src_error = NULL;
+
+    asrc = pc_media_source_create_audio (self->audio_kind, probe_name, &src_error);
+    if (asrc == NULL)
+      {
+        run_on_main (self, main_media_error, g_steal_pointer (&src_error),
+                     (GDestroyNotify)g_error_free);
+        asrc = pc_media_source_create_audio (PC_MEDIA_SOURCE_NONE, NULL, NULL);
+      }
+  }
+  aconvert = make ("audioconvert", NULL, error);
+  aresample = make ("audioresample", NULL, error);
+  self->volume = make ("volume", "mute", error);
+  aqueue = make ("queue", NULL, error);
+  aenc = make ("opusenc", NULL, error);
+  self->apay = make ("rtpopuspay", "apay", error);
+  if (!asrc || !aconvert || !aresample || !self->volume || !aqueue || !aenc || !self->apay)
+    {
+      if (error && *error == NULL)
+        g_set_error (error, PC_MEDIA_ERROR, PC_MEDIA_ERROR_PIPELINE,
+                     "Cannot create the audio chain");
+      return FALSE;
+    }
+  g_object_set (aqueue, "leaky", 2, "max-size-time", (guint64)200 * GST_MSECOND, "max-size-buffers",
+                0, "max-size-bytes", 0, NULL);
+  g_object_set (aenc, "bitrate", 32000, "frame-size", 20, "inband-fec", TRUE, NULL);
+  g_object_set (self->apay, "pt", self->audio_pt, "mtu", 1200, NULL);
+  gst_bin_add_many (GST_BIN (self->pipeline), asrc, aconvert, aresample, self->volume, aqueue, aenc,
+                    self->apay, NULL);
+  gst_object_ref (self->apay);
+  gst_object_ref (self->volume);
+  if (!gst_element_link_many (asrc, aconvert, aresample, self->volume, aqueue, aenc, self->apay,
+                              NULL))
+    {
+      g_set_error (error, PC_MEDIA_ERROR, PC_MEDIA_ERROR_PIPELINE, "Cannot link the audio chain");
+      return FALSE;
+    }
+  g_object_set (self->volume, "mute", self->muted, NULL);
+
+  /* Video: source -> convert/scale to the send size -> tee -> vp8 -> pay -> webrtcbin
+   *                                                       \-> valve -> BGRA -> local preview */
+  self->video_src = create_video_source (self, self->video_kind);
+  vconvert = make ("videoconvert", "vconvert", error);
+  vscale = make ("videoscale", NULL, error);
+  self->video_caps = make ("capsfilter", NULL, error);
+  vtee = make ("tee", NULL, error);
+  vqueue = make ("queue", NULL, error);
+  self->vencoder = make ("vp8enc", "vencoder", error);
+  self->vpay = make ("rtpvp8pay", "vpay", error);
+  pqueue = make ("queue", NULL, error);
+  self->preview_valve = make ("valve", NULL, error);
+  pconvert = make ("videoconvert", NULL, error);
+  psink = make ("appsink", NULL, error);
+  if (!self->video_src || !vconvert || !vscale || !self->video_caps || !vtee || !vqueue
+      || !self->vencoder || !self->vpay || !pqueue || !self->preview_valve || !pconvert || !psink)
+    {
+      if (error && *error == NULL)
+        g_set_error (error, PC_MEDIA_ERROR, PC_MEDIA_ERROR_PIPELINE,
+                     "Cannot create the video chain");
+      return FALSE;
+    }
+
+  vcaps = gst_caps_new_simple ("video/x-raw", "format", G_TYPE_STRING, "I420", "width", G_TYPE_INT,
+                               (gint)self->video_width, "height", G_TYPE_INT,
+                               (gint)self->video_height, "pixel-aspect-ratio", GST_TYPE_FRACTION, 1,
+                               1, NULL);
+  g_object_set (self->video_caps, "caps", vcaps, NULL);
+  g_object_set (vscale, "add-borders", TRUE, NULL);
+  /* The encoder must never stall the source: keep one frame, drop older ones. */
+  g_object_set (vqueue, "leaky", 2, "max-size-buffers", 1, "max-size-time", (guint64)0,
+                "max-size-bytes", 0, NULL);
+  g_object_set (pqueue, "leaky", 2, "max-size-buffers", 1, "max-size-time", (guint64)0,
+                "max-size-bytes", 0, NULL);
+  /* Real-time VP8 the way browsers configure it: CBR, no lookahead, error resilient,
+   * keyframes on request (PLI) with a 10 s safety net. */
+  self->target_bitrate = BITRATE_START;
+  g_object_set (self->vencoder, "deadline", (gint64)1, "cpu-used", 8, "threads", 2, "end-usage",
+                1 /* cbr */, "target-bitrate", (gint)self->target_bitrate, "lag-in-frames", 0,
+                "keyframe-max-dist", 300, "error-resilient", 1, "buffer-size", 1000,
+                "buffer-initial-size", 500, "buffer-optimal-size", 600, "undershoot", 95,
+                "max-quantizer", 56, NULL);
+  g_object_set (self->vpay, "pt", self->video_pt, "mtu", 1200, "picture-id-mode", 2 /* 15-bit */,
+                NULL);
+  g_object_set (self->preview_valve, "drop", TRUE, NULL);
+  bgra = gst_caps_from_string ("video/x-raw,format=BGRA");
+  g_object_set (psink, "caps", bgra, "sync", FALSE, "max-buffers", 1, "drop", TRUE,
+                "enable-last-sample", FALSE, NULL);
+  gst_app_sink_set_callbacks (GST_APP_SINK (psink), &local_callbacks, self, NULL);
+
+  gst_bin_add_many (GST_BIN (self->pipeline), self->video_src, vconvert, vscale, self->video_caps,
+                    vtee, vqueue, self->vencoder, self->vpay, pqueue, self->preview_valve, pconvert,
+                    psink, NULL);
+  gst_object_ref (self->video_src);
+  gst_object_ref (self->vencoder);
+  gst_object_ref (self->vpay);
+  gst_object_ref (self->preview_valve);
+  self->video_in = gst_object_ref (vconvert);
+  if (!gst_element_link_many (self->video_src, vconvert, vscale, self->video_caps, vtee, vqueue,
+                              self->vencoder, self->vpay, NULL)
+      || !gst_element_link_many (vtee, pqueue, self->preview_valve, pconvert, psink, NULL))
+    {
+      g_set_error (error, PC_MEDIA_ERROR, PC_MEDIA_ERROR_PIPELINE, "Cannot link the video chain");
+      return FALSE;
+    }
+  probe_pad = gst_element_get_static_pad (self->video_caps, "src");
+  gst_pad_add_probe (probe_pad, GST_PAD_PROBE_TYPE_BUFFER, on_outgoing_frame, self, NULL);
+
+  /* One transceiver per kind, audio first like browsers. */
+  asink = gst_element_request_pad_simple (self->webrtc, "sink_%u");
+  vsink = gst_element_request_pad_simple (self->webrtc, "sink_%u");
+  if (asink == NULL || vsink == NULL)
+    {
+      g_set_error (error, PC_MEDIA_ERROR, PC_MEDIA_ERROR_PIPELINE, "webrtcbin refused a stream");
+      return FALSE;
+    }
+  g_object_get (asink, "transceiver", &self->audio_trans, NULL);
+  g_object_get (vsink, "transceiver", &self->video_trans, NULL);
+  /* NACK + RTX on video so losses are repaired; Opus uses in-band FEC instead. */
+  g_object_set (self->video_trans, "direction", GST_WEBRTC_RTP_TRANSCEIVER_DIRECTION_SENDRECV,
+                "do-nack", TRUE, NULL);
+  g_object_set (self->audio_trans, "direction", GST_WEBRTC_RTP_TRANSCEIVER_DIRECTION_SENDRECV,
+                NULL);
+  apply_codec_setup (self);
+  {
+    g_autoptr (GstPad) apay_src = gst_element_get_static_pad (self->apay, "src");
+    g_autoptr (GstPad) vpay_src = gst_element_get_static_pad (self->vpay, "src");
+    if (gst_pad_link (apay_src, asink) != GST_PAD_LINK_OK
+        || gst_pad_link (vpay_src, vsink) != GST_PAD_LINK_OK)
+      {
+        g_set_error (error, PC_MEDIA_ERROR, PC_MEDIA_ERROR_PIPELINE,
+                     "Cannot link the payloaders to webrtcbin");
+        return FALSE;
+      }
+  }
+  return TRUE;
+}
+
+static gboolean
+element_is_in (GstObject *obj, GstElement *bin)
+{
+  for (; obj; obj = GST_OBJECT_PARENT (obj))
+    if (obj == GST_OBJECT (bin))
+      return TRUE;
+  return FALSE;
+}
+
+static gboolean switch_video_source (PcCallSession *self, PcMediaSourceKind kind);
+
+static gboolean
+on_bus_message (GstBus *bus, GstMessage *message, gpointer user_data)
+{
+  PcCallSession *self = user_data;
+
+  if (self->closed)
+    return G_SOURCE_CONTINUE;
+
+  switch (GST_MESSAGE_TYPE (message))
+    {
+    case GST_MESSAGE_ERROR:
+      {
+        g_autoptr (GError) gst_error = NULL;
+        g_autofree char *debug = NULL;
+        g_autoptr (GError) error = NULL;
+
+        gst_message_parse_error (message, &gst_error, &debug);
+        g_debug ("Pipeline error from %s: %s (%s)", GST_OBJECT_NAME (message->src),
+                 gst_error->message, debug ? debug : "");
+        if (self->video_src && element_is_in (message->src, self->video_src))
+          {
+            /* A camera that vanished or that another program holds: go on without it. */
+            gboolean busy = g_error_matches (gst_error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_BUSY)
+                            || (debug && strstr (debug, "busy"));
+            error = g_error_new (PC_MEDIA_ERROR,
+                                 busy ? PC_MEDIA_ERROR_DEVICE_BUSY : PC_MEDIA_ERROR_DEVICE_MISSING,
+                                 "%s", gst_error->message);
+            emit_media_error (self, error);
+            switch_video_source (self, PC_MEDIA_SOURCE_NONE);
+          }
+        else
+          {
+            error = g_error_new (PC_MEDIA_ERROR, PC_MEDIA_ERROR_PIPELINE, "%s", gst_error->message);
+            emit_failed (self, error);
+          }
+      }
+      break;
+    case GST_MESSAGE_LATENCY:
+      gst_bin_recalculate_latency (GST_BIN (self->pipeline));
+      break;
+    default:
+      break;
+    }
+  return G_SOURCE_CONTINUE;
+}
+
+static gboolean
+switch_video_source (PcCallSession *self, PcMediaSourceKind kind)
+{
+  GstElement *src = create_video_source (self, kind);
+  GstElement *old = self->video_src;
+
+  if (src == NULL)
+    return FALSE;
+  /* Stopping the old source first means nothing is pushing while we relink. */
+  gst_element_set_locked_state (old, TRUE);
+  gst_element_set_state (old, GST_STATE_NULL);
+  gst_element_unlink (old, self->video_in);
+  gst_bin_remove (GST_BIN (self->pipeline), old);
+  gst_object_unref (old);
+
+  gst_bin_add (GST_BIN (self->pipeline), src);
+  self->video_src = gst_object_ref (src);
+  if (!gst_element_link (src, self->video_in))
+    return FALSE;
+  gst_element_sync_state_with_parent (src);
+  self->video_kind = kind;
+  force_local_keyframe (self);
+  return TRUE;
+}
+
+static void
+ensure_playing (PcCallSession *self)
+{
+  if (self->playing)
+    return;
+  self->playing = TRUE;
+  if (gst_element_set_state (self->pipeline, GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE)
+    {
+      GError *error = g_error_new (PC_MEDIA_ERROR, PC_MEDIA_ERROR_PIPELINE,
+                                   "The media pipeline refused to start");
+      run_on_main (self, main_failed, error, (GDestroyNotify)g_error_free);
+    }
+}
+
+static void
+main_start_offer (PcCallSession *self, gpointer data)
+{
+  negotiate (self);
+}
+
+gboolean
+pc_call_session_start (PcCallSession *self, gboolean offerer, GError **error)
+{
+  g_autoptr (GstBus) bus = NULL;
+
+  g_return_val_if_fail (PC_IS_CALL_SESSION (self), FALSE);
+  g_return_val_if_fail (!self->started, FALSE);
+
+  if (self->closed)
+    {
+      g_set_error (error, PC_MEDIA_ERROR, PC_MEDIA_ERROR_PIPELINE, "Call session closed");
+      return FALSE;
+    }
+  self->offerer = offerer;
+  if (!build_pipeline (self, error))
+    {
+      pc_call_session_close (self);
+      return FALSE;
+    }
+
+  bus = gst_element_get_bus (self->pipeline);
+  self->bus_source = gst_bus_create_watch (bus);
+  g_source_set_callback (self->bus_source, G_SOURCE_FUNC (on_bus_message), self, NULL);
+  g_source_attach (self->bus_source, self->context);
+
+  self->started = TRUE;
+  if (offerer)
+    {
+      ensure_playing (self);
+      run_on_main (self, main_start_offer, NULL, NULL);
+    }
+  else
+    {
+      /* The answerer starts its media when the offer arrives, with the offer's payload types
+       * already on the payloaders: changing them mid-stream would make webrtcbin want to
+       * renegotiate. READY runs webrtcbin's task thread for the remote description. */
+      if (gst_element_set_state (self->pipeline, GST_STATE_READY) == GST_STATE_CHANGE_FAILURE)
+        {
+          g_set_error (error, PC_MEDIA_ERROR, PC_MEDIA_ERROR_PIPELINE,
+                       "The media pipeline refused to start");
+          pc_call_session_close (self);
+          return FALSE;
+        }
+    }
+  return !self->closed;
+}
+
+/* ---- Public controls ------------------------------------------------------------------ */
+
+void
+pc_call_session_set_muted (PcCallSession *self, gboolean muted)
+{
+  g_return_if_fail (PC_IS_CALL_SESSION (self));
+
+  muted = !!muted;
+  if (self->muted == muted)
+    return;
+  self->muted = muted;
+  if (self->volume)
+    g_object_set (self->volume, "mute", muted, NULL);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_MUTED]);
+}
+
+gboolean
+pc_call_session_get_muted (PcCallSession *self)
+{
+  g_return_val_if_fail (PC_IS_CALL_SESSION (self), FALSE);
+  return self->muted;
+}
+
+void
+pc_call_session_set_camera_enabled (PcCallSession *self, gboolean enabled)
+{
+  g_return_if_fail (PC_IS_CALL_SESSION (self));
+
+  enabled = !!enabled;
+  if (self->camera_enabled == enabled)
+    return;
+  self->camera_enabled = enabled;
+  g_atomic_int_set (&self->camera_off, !enabled);
+  /* The first frame after the switch should not wait for the next scheduled keyframe. */
+  force_local_keyframe (self);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CAMERA_ENABLED]);
+}
+
+gboolean
+pc_call_session_get_camera_enabled (PcCallSession *self)
+{
+  g_return_val_if_fail (PC_IS_CALL_SESSION (self), FALSE);
+  return self->camera_enabled;
+}
+
+gboolean
+pc_call_session_set_video_source (PcCallSession *self, PcMediaSourceKind kind, GError **error)
+{
+  g_return_val_if_fail (PC_IS_CALL_SESSION (self), FALSE);
+
+  if (!self->started || self->closed)
+    {
+      if (self->video_kind != kind)
+        {
+          self->video_kind = kind;
+          g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_VIDEO_SOURCE]);
+        }
+      return TRUE;
+    }
+  if (kind == self->video_kind)
+    return TRUE;
+  if (!switch_video_source (self, kind))
+    {
+      g_set_error (error, PC_MEDIA_ERROR, PC_MEDIA_ERROR_PIPELINE,
+                   "Cannot switch the video source");
+      return FALSE;
+    }
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_VIDEO_SOURCE]);
+  return TRUE;
+}
+
+PcMediaSourceKind
+pc_call_session_get_video_source (PcCallSession *self)
+{
+  g_return_val_if_fail (PC_IS_CALL_SESSION (self), PC_MEDIA_SOURCE_NONE);
+  return self->video_kind;
+}
+
+void
+pc_call_session_request_keyframe (PcCallSession *self)
+{
+  g_return_if_fail (PC_IS_CALL_SESSION (self));
+
+  /* Upstream from our decoder: rtpsession turns it into a PLI to the peer, whose
+   * rtpbin/payloader hand it to its encoder as a force-key-unit event. */
+  if (self->remote_video_sink)
+    gst_element_send_event (self->remote_video_sink, gst_video_event_new_upstream_force_key_unit (
+                                                         GST_CLOCK_TIME_NONE, TRUE, 0));
+}
+
+PcConnectionState
+pc_call_session_get_connection_state (PcCallSession *self)
+{
+  g_return_val_if_fail (PC_IS_CALL_SESSION (self), PC_CONNECTION_STATE_CLOSED);
+  return self->connection_state;
+}
+
+const char *
+pc_call_session_get_ice_connection_state (PcCallSession *self)
+{
+  g_return_val_if_fail (PC_IS_CALL_SESSION (self), NULL);
+  return self->ice_state;
+}
+
+PcCallStats *
+pc_call_session_get_last_stats (PcCallSession *self)
+{
+  g_return_val_if_fail (PC_IS_CALL_SESSION (self), NULL);
+  return self->last_stats;
+}
+
+guint64
+pc_call_session_get_frames_decoded (PcCallSession *self)
+{
+  guint64 frames;
+
+  g_return_val_if_fail (PC_IS_CALL_SESSION (self), 0);
+  g_mutex_lock (&self->lock);
+  frames = self->frames_decoded;
+  g_mutex_unlock (&self->lock);
+  return frames;
+}
+
+static void
+set_frame_sink (PcCallSession *self,
+                FrameSink *sink,
+                PcVideoFrameFunc func,
+                gpointer user_data,
+                GDestroyNotify destroy)
+{
+  FrameSink old;
+
+  g_mutex_lock (&self->lock);
+  old = *sink;
+  sink->func = func;
+  sink->data = user_data;
+  sink->destroy = destroy;
+  g_mutex_unlock (&self->lock);
+  frame_sink_clear (&old);
+}
+
+void
+pc_call_session_set_remote_video_func (PcCallSession *self,
+                                       PcVideoFrameFunc func,
+                                       gpointer user_data,
+                                       GDestroyNotify destroy)
+{
+  g_return_if_fail (PC_IS_CALL_SESSION (self));
+  set_frame_sink (self, &self->remote_sink, func, user_data, destroy);
+}
+
+void
+pc_call_session_set_local_video_func (PcCallSession *self,
+                                      PcVideoFrameFunc func,
+                                      gpointer user_data,
+                                      GDestroyNotify destroy)
+{
+  g_return_if_fail (PC_IS_CALL_SESSION (self));
+  set_frame_sink (self, &self->local_sink, func, user_data, destroy);
+  /* The preview branch converts to BGRA only while somebody watches. */
+  if (self->preview_valve)
+    g_object_set (self->preview_valve, "drop", func == NULL, NULL);
+}
+
+void
+pc_call_session_close (PcCallSession *self)
+{
+  g_return_if_fail (PC_IS_CALL_SESSION (self));
+
+  if (self->closed)
+    return;
+  self->closed = TRUE;
+  stop_stats_timer (self);
+  if (self->bus_source)
+    {
+      g_source_destroy (self->bus_source);
+      g_clear_pointer (&self->bus_source, g_source_unref);
+    }
+  if (self->pipeline)
+    {
+      /* Joins every streaming thread: nothing calls back into us after this. */
+      gst_element_set_state (self->pipeline, GST_STATE_NULL);
+      if (self->webrtc)
+        g_signal_handlers_disconnect_by_data (self->webrtc, self);
+    }
+  if (self->connection_state != PC_CONNECTION_STATE_CLOSED)
+    {
+      self->connection_state = PC_CONNECTION_STATE_CLOSED;
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CONNECTION_STATE]);
+    }
+}
+
+/* ---- DTLS certificate warm-up --------------------------------------------------------- */
+
+static gpointer
+prepare_thread (gpointer data)
+{
+  /* dtlsdec generates the process-wide default certificate (RSA keygen, 200-280 ms here) in
+   * its instance init and keeps it for the life of the process; webrtcbin's DTLS transports
+   * then reuse it. */
+  GstElement *dec = gst_element_factory_make ("dtlsdec", NULL);
+
+  if (dec)
+    gst_object_unref (dec);
+  return NULL;
+}
+
+void
+pc_call_session_prepare (void)
+{
+  static gsize done = 0;
+
+  if (g_once_init_enter (&done))
+    {
+      g_thread_unref (g_thread_new ("pc-dtls-prepare", prepare_thread, NULL));
+      g_once_init_leave (&done, 1);
+    }
+}
+
+/* ---- GObject -------------------------------------------------------------------------- */
+
+static void
+pc_call_session_get_property (GObject *object, guint prop_id, GValue *value, GParamSpec *pspec)
+{
+  PcCallSession *self = PC_CALL_SESSION (object);
+
+  switch (prop_id)
+    {
+    case PROP_ICE_CONFIG:
+      g_value_set_object (value, self->ice_config);
+      break;
+    case PROP_POLITE:
+      g_value_set_boolean (value, self->polite);
+      break;
+    case PROP_VIDEO_SOURCE:
+      g_value_set_enum (value, self->video_kind);
+      break;
+    case PROP_AUDIO_SOURCE:
+      g_value_set_enum (value, self->audio_kind);
+      break;
+    case PROP_LATENCY_PROBE:
+      g_value_set_boolean (value, self->latency_probe);
+      break;
+    case PROP_JITTERBUFFER_LATENCY:
+      g_value_set_uint (value, self->jitterbuffer_latency);
+      break;
+    case PROP_VIDEO_WIDTH:
+      g_value_set_uint (value, self->video_width);
+      break;
+    case PROP_VIDEO_HEIGHT:
+      g_value_set_uint (value, self->video_height);
+      break;
+    case PROP_VIDEO_FPS:
+      g_value_set_uint (value, self->video_fps);
+      break;
+    case PROP_CONNECTION_STATE:
+      g_value_set_int (value, self->connection_state);
+      break;
+    case PROP_ICE_CONNECTION_STATE:
+      g_value_set_string (value, self->ice_state);
+      break;
+    case PROP_MUTED:
+      g_value_set_boolean (value, self->muted);
+      break;
+    case PROP_CAMERA_ENABLED:
+      g_value_set_boolean (value, self->camera_enabled);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+pc_call_session_set_property (GObject *object,
+                              guint prop_id,
+                              const GValue *value,
+                              GParamSpec *pspec)
+{
+  PcCallSession *self = PC_CALL_SESSION (object);
+
+  switch (prop_id)
+    {
+    case PROP_ICE_CONFIG:
+      self->ice_config = g_value_dup_object (value);
+      break;
+    case PROP_POLITE:
+      self->polite = g_value_get_boolean (value);
+      break;
+    case PROP_VIDEO_SOURCE:
+      pc_call_session_set_video_source (self, g_value_get_enum (value), NULL);
+      break;
+    case PROP_AUDIO_SOURCE:
+      self->audio_kind = g_value_get_enum (value);
+      break;
+    case PROP_LATENCY_PROBE:
+      self->latency_probe = g_value_get_boolean (value);
+      break;
+    case PROP_JITTERBUFFER_LATENCY:
+      self->jitterbuffer_latency = g_value_get_uint (value);
+      break;
+    case PROP_VIDEO_WIDTH:
+      if (g_value_get_uint (value))
+        self->video_width = g_value_get_uint (value) & ~1u;
+      break;
+    case PROP_VIDEO_HEIGHT:
+      if (g_value_get_uint (value))
+        self->video_height = g_value_get_uint (value) & ~1u;
+      break;
+    case PROP_VIDEO_FPS:
+      if (g_value_get_uint (value))
+        self->video_fps = g_value_get_uint (value);
+      break;
+    case PROP_MUTED:
+      pc_call_session_set_muted (self, g_value_get_boolean (value));
+      break;
+    case PROP_CAMERA_ENABLED:
+      pc_call_session_set_camera_enabled (self, g_value_get_boolean (value));
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+pc_call_session_dispose (GObject *object)
+{
+  PcCallSession *self = PC_CALL_SESSION (object);
+
+  pc_call_session_close (self);
+  set_frame_sink (self, &self->remote_sink, NULL, NULL, NULL);
+  set_frame_sink (self, &self->local_sink, NULL, NULL, NULL);
+  g_clear_object (&self->video_trans);
+  g_clear_object (&self->audio_trans);
+  g_clear_object (&self->remote_video_sink);
+  g_clear_object (&self->video_src);
+  g_clear_object (&self->video_in);
+  g_clear_object (&self->vencoder);
+  g_clear_object (&self->vpay);
+  g_clear_object (&self->apay);
+  g_clear_object (&self->volume);
+  g_clear_object (&self->preview_valve);
+  self->echo_probe = NULL; /* owned by the pipeline */
+  self->video_caps = NULL;
+  g_clear_object (&self->webrtc);
+  g_clear_object (&self->pipeline);
+  g_clear_object (&self->ice_config);
+
+  G_OBJECT_CLASS (pc_call_session_parent_class)->dispose (object);
+}
+
+static void
+pc_call_session_finalize (GObject *object)
+{
+  PcCallSession *self = PC_CALL_SESSION (object);
+
+  g_ptr_array_unref (self->pending_candidates);
+  g_free (self->ice_state);
+  pc_call_stats_free (self->last_stats);
+  raw_stats_clear (&self->prev);
+  g_main_context_unref (self->context);
+  g_mutex_clear (&self->lock);
+
+  G_OBJECT_CLASS (pc_call_session_parent_class)->finalize (object);
+}
+
+static void
+pc_call_session_class_init (PcCallSessionClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GParamFlags construct = G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS;
+  const char *env_latency = g_getenv ("PEERCALL_JITTERBUFFER_LATENCY");
+  guint default_latency = DEFAULT_JITTERBUFFER_LATENCY;
+
+  if (env_latency)
+    default_latency = (guint)g_ascii_strtoull (env_latency, NULL, 10);
+
+  object_class->get_property = pc_call_session_get_property;
+  object_class->set_property = pc_call_session_set_property;
+  object_class->dispose = pc_call_session_dispose;
+  object_class->finalize = pc_call_session_finalize;
+
+  properties[PROP_ICE_CONFIG]
+      = g_param_spec_object ("ice-config", NULL, NULL, PC_TYPE_ICE_CONFIG, construct);
+  properties[PROP_POLITE] = g_param_spec_boolean ("polite", NULL, NULL, FALSE, construct);
+  properties[PROP_VIDEO_SOURCE] = g_param_spec_enum (
+      "video-source", NULL, NULL, PC_TYPE_MEDIA_SOURCE_KIND, PC_MEDIA_SOURCE_TEST,
+      G_PARAM_READWRITE | G_PARAM_CONSTRUCT | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_AUDIO_SOURCE] = g_param_spec_enum (
+      "audio-source", NULL, NULL, PC_TYPE_MEDIA_SOURCE_KIND, PC_MEDIA_SOURCE_TEST, construct);
+  properties[PROP_LATENCY_PROBE]
+      = g_param_spec_boolean ("latency-probe", NULL, NULL, FALSE, construct);
+  properties[PROP_JITTERBUFFER_LATENCY] = g_param_spec_uint ("jitterbuffer-latency", NULL, NULL, 0,
+                                                             10000, default_latency, construct);
+  properties[PROP_VIDEO_WIDTH]
+      = g_param_spec_uint ("video-width", NULL, NULL, 0, 3840, 0, construct);
+  properties[PROP_VIDEO_HEIGHT]
+      = g_param_spec_uint ("video-height", NULL, NULL, 0, 2160, 0, construct);
+  properties[PROP_VIDEO_FPS] = g_param_spec_uint ("video-fps", NULL, NULL, 0, 120, 0, construct);
+  properties[PROP_CONNECTION_STATE] = g_param_spec_int (
+      "connection-state", NULL, NULL, PC_CONNECTION_STATE_NEW, PC_CONNECTION_STATE_CLOSED,
+      PC_CONNECTION_STATE_NEW, G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_ICE_CONNECTION_STATE]
+      = g_param_spec_string ("ice-connection-state", NULL, NULL, "new",
+                             G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_MUTED]
+      = g_param_spec_boolean ("muted", NULL, NULL, FALSE,
+                              G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_CAMERA_ENABLED]
+      = g_param_spec_boolean ("camera-enabled", NULL, NULL, TRUE,
+                              G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  signals[SIGNAL_LOCAL_DESCRIPTION]
+      = g_signal_new ("local-description", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL,
+                      NULL, NULL, G_TYPE_NONE, 2, G_TYPE_STRING, G_TYPE_STRING);
+  signals[SIGNAL_LOCAL_CANDIDATE]
+      = g_signal_new ("local-candidate", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL,
+                      NULL, NULL, G_TYPE_NONE, 3, G_TYPE_STRING, G_TYPE_STRING, G_TYPE_INT);
+  signals[SIGNAL_ICE_STATE]
+      = g_signal_new ("ice-state", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
+                      NULL, G_TYPE_NONE, 3, G_TYPE_STRING, G_TYPE_STRING, G_TYPE_STRING);
+  signals[SIGNAL_FIRST_FRAME]
+      = g_signal_new ("first-frame", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
+                      NULL, G_TYPE_NONE, 3, G_TYPE_STRING, G_TYPE_UINT, G_TYPE_UINT);
+  signals[SIGNAL_STATS]
+      = g_signal_new ("stats", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                      G_TYPE_NONE, 1, PC_TYPE_CALL_STATS | G_SIGNAL_TYPE_STATIC_SCOPE);
+  signals[SIGNAL_LATENCY] = g_signal_new ("latency", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                                          0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_DOUBLE);
+  signals[SIGNAL_MEDIA_ERROR]
+      = g_signal_new ("media-error", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
+                      NULL, G_TYPE_NONE, 1, G_TYPE_ERROR);
+  signals[SIGNAL_FAILED] = g_signal_new ("failed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
+                                         NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_ERROR);
+}
+
+static void
+pc_call_session_init (PcCallSession *self)
+{
+  g_mutex_init (&self->lock);
+  self->context = g_main_context_ref_thread_default ();
+  self->pending_candidates = g_ptr_array_new_with_free_func ((GDestroyNotify)remote_candidate_free);
+  self->connection_state = PC_CONNECTION_STATE_NEW;
+  self->ice_state = g_strdup ("new");
+  self->camera_enabled = TRUE;
+  self->video_kind = PC_MEDIA_SOURCE_TEST;
+  self->audio_kind = PC_MEDIA_SOURCE_TEST;
+  self->video_pt = DEFAULT_VIDEO_PT;
+  self->audio_pt = DEFAULT_AUDIO_PT;
+  self->twcc_id = DEFAULT_TWCC_ID;
+  self->video_fps = 30;
+  pc_media_source_get_test_video_size (&self->video_width, &self->video_height);
+}
+
+PcCallSession *
+pc_call_session_new (PcIceConfig *ice_config,
+                     gboolean polite,
+                     PcMediaSourceKind video_source,
+                     PcMediaSourceKind audio_source)
+{
+  return g_object_new (PC_TYPE_CALL_SESSION, "ice-config", ice_config, "polite", polite,
+                       "video-source", video_source, "audio-source", audio_source, NULL);
+}

@@ -65,6 +65,9 @@ G_DECLARE_FINAL_TYPE (PcCallSession, pc_call_session, PC, CALL_SESSION, GObject)
  *   "video-source"    PcMediaSourceKind  construct; change it live with set_video_source
  *   "audio-source"    PcMediaSourceKind  construct
  *   "latency-probe"   gboolean       construct-only: decode the latency stamp on received video
+ *   "jitterbuffer-latency" guint     construct-only, ms (default 50, env PEERCALL_JITTERBUFFER_LATENCY)
+ *   "video-width", "video-height", "video-fps"  guint  construct-only send size (0: the test
+ *                                    size, 640x480 or PEERCALL_TEST_VIDEO_SIZE=WxH; 30 fps)
  *   "connection-state" PcConnectionState  read-only, notify on change
  *   "ice-connection-state" char*   read-only ("new", "checking", "connected", "completed",
  *                                   "failed", "disconnected", "closed"), notify on change
@@ -114,11 +117,14 @@ gboolean pc_call_session_get_camera_enabled (PcCallSession *self);
  * and forces a keyframe. */
 gboolean pc_call_session_set_video_source (PcCallSession *self, PcMediaSourceKind kind, GError **error);
 PcMediaSourceKind pc_call_session_get_video_source (PcCallSession *self);
+/* Asks the peer for a keyframe (RTCP PLI from our receiver), e.g. when video is shown again. */
 void pc_call_session_request_keyframe (PcCallSession *self);
 
 PcConnectionState pc_call_session_get_connection_state (PcCallSession *self);
 const char *pc_call_session_get_ice_connection_state (PcCallSession *self);
 PcCallStats *pc_call_session_get_last_stats (PcCallSession *self); /* nullable, owned */
+/* Remote video frames decoded so far (thread-safe). */
+guint64 pc_call_session_get_frames_decoded (PcCallSession *self);
 
 /* Remote/local video for the UI: a GStreamer-thread-safe frame consumer. The session calls
  * `func` on its streaming thread with each decoded BGRA sample; the receiver must hand it to the

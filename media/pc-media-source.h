@@ -23,4 +23,31 @@ const char *pc_media_source_kind_to_string (PcMediaSourceKind kind);
 /* Accepts the --video-source / --audio-source words: auto camera mic screen test none */
 gboolean pc_media_source_kind_from_string (const char *str, PcMediaSourceKind *out_kind);
 
+/* The default size of the `test` video: 640x480, or PEERCALL_TEST_VIDEO_SIZE=WxH. */
+void pc_media_source_get_test_video_size (guint *width, guint *height);
+
+/* Device discovery (GstDeviceMonitor; PipeWire preferred over V4L2 for cameras). */
+gboolean pc_media_source_have_camera (void);
+gboolean pc_media_source_have_microphone (void);
+/* auto -> camera/mic when one exists, else none; other kinds unchanged. */
+PcMediaSourceKind pc_media_source_resolve (PcMediaSourceKind kind, gboolean video);
+
+/* A bin with one always "src" pad giving live raw video, any size/format (the session scales
+ * and converts). `test` is a moving pattern of @width x @height at @fps with the latency stamp
+ * on every frame. `none` is black frames. Errors are in PC_MEDIA_ERROR: DEVICE_MISSING when
+ * there is no camera, SCREENCAST when there is no screen to capture. This is where the portal
+ * screencast (issue 6) plugs in. */
+GstElement *pc_media_source_create_video (PcMediaSourceKind kind,
+                                          guint width,
+                                          guint height,
+                                          guint fps,
+                                          GError **error);
+/* A bin with one "src" pad giving live 48 kHz mono S16LE audio. `mic` runs webrtcdsp (echo
+ * cancellation + noise suppression) paired with the webrtcechoprobe named @echo_probe_name,
+ * which must already exist on the playback side (nullable: no echo cancellation). `test` is a
+ * tone, `none` silence. */
+GstElement *pc_media_source_create_audio (PcMediaSourceKind kind,
+                                          const char *echo_probe_name,
+                                          GError **error);
+
 G_END_DECLS

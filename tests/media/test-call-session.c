@@ -1,0 +1,496 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* Two PcCallSessions in one process, wired to each other directly (no signaling server), with
+ * test sources, real webrtcbin/libnice on 127.0.0.1 in a private network namespace. */
+#include "config.h"
+
+#include <string.h>
+
+#include <gst/gst.h>
+
+#include "pc-call-session.h"
+#include "pc-ice-config.h"
+
+#define CALL_TIMEOUT_S 20
+
+typedef struct Fixture Fixture;
+
+typedef struct
+{
+  Fixture *fx;
+  int index;
+  PcCallSession *session;
+  guint local_descriptions;
+  guint offers_sent;
+  gboolean first_video, first_audio;
+  guint width, height;
+  gboolean ice_connected;
+  char *local_type, *remote_type;
+  guint stats_count;
+  PcCallStats *stats;
+  guint latency_count;
+  double latency_sum;
+  gboolean failed;
+  gint64 first_video_us;
+} Peer;
+
+struct Fixture
+{
+  Peer peer[2];
+  gboolean mangle_vp8_pt;     /* rewrite the first offer's VP8 payload type to 120 */
+  gboolean hold_descriptions; /* collision test: deliver both offers at once */
+  GPtrArray *held;            /* of HeldDescription* */
+  gint64 offer_us;
+};
+
+typedef struct
+{
+  Peer *to;
+  char *type;
+  char *sdp;
+} HeldDescription;
+
+static Peer *
+other (Peer *p)
+{
+  return &p->fx->peer[1 - p->index];
+}
+
+static char *
+mangle_pt (const char *sdp, int from, int to)
+{
+  g_autofree char *a = g_strdup_printf (" %d\r\n", from);
+  g_autofree char *a2 = g_strdup_printf (" %d\r\n", to);
+  g_autofree char *b = g_strdup_printf (":%d ", from);
+  g_autofree char *b2 = g_strdup_printf (":%d ", to);
+  g_autofree char *c = g_strdup_printf (" %d ", from);
+  g_autofree char *c2 = g_strdup_printf (" %d ", to);
+  g_auto (GStrv) lines = g_strsplit (sdp, "\r\n", -1);
+  GString *out = g_string_new (NULL);
+
+  /* m=video ... 96 [97] / a=rtpmap:96 / a=rtcp-fb:96 / a=fmtp:97 apt=96 */
+  for (guint i = 0; lines[i]; i++)
+    {
+      g_autofree char *line = g_strconcat (lines[i], "\r\n", NULL);
+      g_autofree char *apt = g_strdup_printf ("apt=%d\r\n", from);
+      g_autofree char *apt2 = g_strdup_printf ("apt=%d\r\n", to);
+      GString *l = g_string_new (line);
+
+      if (g_str_has_prefix (line, "m=video"))
+        {
+          g_string_replace (l, a, a2, 1);
+          g_string_replace (l, c, c2, 1);
+        }
+      else if (g_str_has_prefix (line, "a="))
+        {
+          g_string_replace (l, b, b2, 1);
+          g_string_replace (l, apt, apt2, 1);
+        }
+      if (lines[i + 1] != NULL || *lines[i])
+        g_string_append (out, l->str);
+      g_string_free (l, TRUE);
+    }
+  return g_string_free (out, FALSE);
+}
+
+static void
+deliver_description (Peer *to, const char *type, const char *sdp)
+{
+  g_autoptr (GError) error = NULL;
+  gboolean ok = pc_call_session_set_remote_description (to->session, type, sdp, &error);
+  g_assert_no_error (error);
+  g_assert_true (ok);
+}
+
+static void
+on_local_description (PcCallSession *session, const char *type, const char *sdp, Peer *p)
+{
+  Fixture *fx = p->fx;
+  g_autofree char *mangled = NULL;
+
+  p->local_descriptions++;
+  if (g_str_equal (type, "offer"))
+    {
+      p->offers_sent++;
+      if (fx->offer_us == 0)
+        fx->offer_us = g_get_monotonic_time ();
+    }
+  g_test_message ("peer %d: local %s (%zu bytes)", p->index, type, strlen (sdp));
+
+  if (fx->mangle_vp8_pt && g_str_equal (type, "offer"))
+    {
+      mangled = mangle_pt (sdp, 96, 120);
+      g_assert_nonnull (strstr (mangled, "a=rtpmap:120 VP8/90000"));
+      sdp = mangled;
+    }
+  if (fx->hold_descriptions)
+    {
+      HeldDescription *h = g_new0 (HeldDescription, 1);
+      h->to = other (p);
+      h->type = g_strdup (type);
+      h->sdp = g_strdup (sdp);
+      g_ptr_array_add (fx->held, h);
+      return;
+    }
+  deliver_description (other (p), type, sdp);
+}
+
+static void
+on_local_candidate (
+    PcCallSession *session, const char *candidate, const char *mid, gint mline, Peer *p)
+{
+  pc_call_session_add_remote_candidate (other (p)->session, candidate, mid, mline);
+}
+
+static void
+on_ice_state (PcCallSession *session,
+              const char *state,
+              const char *local_type,
+              const char *remote_type,
+              Peer *p)
+{
+  g_test_message ("peer %d: ice %s %s/%s", p->index, state, local_type ? local_type : "-",
+                  remote_type ? remote_type : "-");
+  if (local_type && remote_type)
+    {
+      p->ice_connected = TRUE;
+      g_free (p->local_type);
+      g_free (p->remote_type);
+      p->local_type = g_strdup (local_type);
+      p->remote_type = g_strdup (remote_type);
+    }
+}
+
+static void
+on_first_frame (PcCallSession *session, const char *kind, guint width, guint height, Peer *p)
+{
+  g_test_message ("peer %d: first %s frame %ux%u", p->index, kind, width, height);
+  if (g_str_equal (kind, "video"))
+    {
+      p->first_video = TRUE;
+      p->width = width;
+      p->height = height;
+      p->first_video_us = g_get_monotonic_time ();
+    }
+  else
+    p->first_audio = TRUE;
+}
+
+static void
+on_stats (PcCallSession *session, PcCallStats *stats, Peer *p)
+{
+  p->stats_count++;
+  pc_call_stats_free (p->stats);
+  p->stats = pc_call_stats_copy (stats);
+  g_test_message (
+      "peer %d: stats rtt %.1f ms, rx %.1f fps %.0f kbps, tx %.0f kbps, lost %" G_GINT64_FORMAT
+      ", decoded %" G_GUINT64_FORMAT,
+      p->index, stats->rtt_ms, stats->video_rx_fps, stats->video_rx_kbps, stats->video_tx_kbps,
+      stats->packets_lost, stats->frames_decoded);
+}
+
+static void
+on_latency (PcCallSession *session, double ms, Peer *p)
+{
+  p->latency_count++;
+  p->latency_sum += ms;
+}
+
+static void
+on_failed (PcCallSession *session, GError *error, Peer *p)
+{
+  g_test_message ("peer %d failed: %s", p->index, error->message);
+  p->failed = TRUE;
+}
+
+static void
+on_media_error (PcCallSession *session, GError *error, Peer *p)
+{
+  g_test_message ("peer %d media error: %s", p->index, error->message);
+}
+
+static void
+fixture_init (Fixture *fx, gboolean latency_probe)
+{
+  g_autoptr (PcIceConfig) ice = pc_ice_config_new ();
+
+  pc_ice_config_add_local_address (ice, "127.0.0.1");
+  memset (fx, 0, sizeof *fx);
+  fx->held = g_ptr_array_new ();
+  for (int i = 0; i < 2; i++)
+    {
+      Peer *p = &fx->peer[i];
+
+      p->fx = fx;
+      p->index = i;
+      /* peer 0 is the caller (impolite), peer 1 the callee (polite) */
+      p->session = g_object_new (PC_TYPE_CALL_SESSION, "ice-config", ice, "polite", i == 1,
+                                 "video-source", PC_MEDIA_SOURCE_TEST, "audio-source",
+                                 PC_MEDIA_SOURCE_TEST, "latency-probe", latency_probe, NULL);
+      g_signal_connect (p->session, "local-description", G_CALLBACK (on_local_description), p);
+      g_signal_connect (p->session, "local-candidate", G_CALLBACK (on_local_candidate), p);
+      g_signal_connect (p->session, "ice-state", G_CALLBACK (on_ice_state), p);
+      g_signal_connect (p->session, "first-frame", G_CALLBACK (on_first_frame), p);
+      g_signal_connect (p->session, "stats", G_CALLBACK (on_stats), p);
+      g_signal_connect (p->session, "latency", G_CALLBACK (on_latency), p);
+      g_signal_connect (p->session, "failed", G_CALLBACK (on_failed), p);
+      g_signal_connect (p->session, "media-error", G_CALLBACK (on_media_error), p);
+    }
+}
+
+static void
+fixture_clear (Fixture *fx)
+{
+  for (int i = 0; i < 2; i++)
+    {
+      Peer *p = &fx->peer[i];
+
+      pc_call_session_close (p->session);
+      g_signal_handlers_disconnect_by_data (p->session, p);
+    }
+  /* Let deferred work holding session references run out. */
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+  for (int i = 0; i < 2; i++)
+    {
+      Peer *p = &fx->peer[i];
+
+      g_clear_object (&p->session);
+      g_free (p->local_type);
+      g_free (p->remote_type);
+      pc_call_stats_free (p->stats);
+    }
+  for (guint i = 0; i < fx->held->len; i++)
+    {
+      HeldDescription *h = g_ptr_array_index (fx->held, i);
+      g_free (h->type);
+      g_free (h->sdp);
+      g_free (h);
+    }
+  g_ptr_array_unref (fx->held);
+}
+
+typedef gboolean (*Condition) (Fixture *fx);
+
+static gboolean
+run_until (Fixture *fx, Condition cond, guint timeout_s)
+{
+  gint64 deadline = g_get_monotonic_time () + timeout_s * G_USEC_PER_SEC;
+
+  while (!cond (fx))
+    {
+      if (fx->peer[0].failed || fx->peer[1].failed)
+        return FALSE;
+      if (g_get_monotonic_time () > deadline)
+        return FALSE;
+      /* Blocks until a source is ready; the session's stats timer wakes us at least every s. */
+      g_main_context_iteration (NULL, TRUE);
+    }
+  return TRUE;
+}
+
+static gboolean
+both_first_video (Fixture *fx)
+{
+  return fx->peer[0].first_video && fx->peer[1].first_video;
+}
+
+static gboolean
+both_connected_with_media (Fixture *fx)
+{
+  for (int i = 0; i < 2; i++)
+    {
+      Peer *p = &fx->peer[i];
+      if (!p->first_video || !p->first_audio || !p->ice_connected
+          || pc_call_session_get_connection_state (p->session) != PC_CONNECTION_STATE_CONNECTED)
+        return FALSE;
+    }
+  return TRUE;
+}
+
+static guint64 target_frames;
+
+static gboolean
+enough_frames_and_stats (Fixture *fx)
+{
+  for (int i = 0; i < 2; i++)
+    {
+      Peer *p = &fx->peer[i];
+      if (pc_call_session_get_frames_decoded (p->session) < target_frames || p->stats == NULL
+          || p->stats->frames_decoded == 0 || p->stats->video_rx_kbps <= 0
+          || p->stats->video_tx_kbps <= 0)
+        return FALSE;
+    }
+  return TRUE;
+}
+
+static void
+start_call (Fixture *fx, gboolean both_offer)
+{
+  g_autoptr (GError) error = NULL;
+
+  g_assert_true (pc_call_session_start (fx->peer[1].session, both_offer, &error));
+  g_assert_no_error (error);
+  g_assert_true (pc_call_session_start (fx->peer[0].session, TRUE, &error));
+  g_assert_no_error (error);
+}
+
+static void
+test_call_basic (void)
+{
+  Fixture fx;
+  guint descriptions[2];
+  guint64 frames_before;
+
+  fixture_init (&fx, TRUE);
+  start_call (&fx, FALSE);
+
+  g_assert_true (run_until (&fx, both_connected_with_media, CALL_TIMEOUT_S));
+  g_test_message ("offer -> first remote video frame: %.0f ms (caller), %.0f ms (callee)",
+                  (fx.peer[0].first_video_us - fx.offer_us) / 1000.0,
+                  (fx.peer[1].first_video_us - fx.offer_us) / 1000.0);
+  for (int i = 0; i < 2; i++)
+    {
+      g_assert_cmpstr (fx.peer[i].local_type, ==, "host");
+      g_assert_cmpstr (fx.peer[i].remote_type, ==, "host");
+      g_assert_cmpuint (fx.peer[i].width, ==, 640);
+      g_assert_cmpuint (fx.peer[i].height, ==, 480);
+    }
+
+  target_frames = 90;
+  g_assert_true (run_until (&fx, enough_frames_and_stats, CALL_TIMEOUT_S));
+  for (int i = 0; i < 2; i++)
+    {
+      Peer *p = &fx.peer[i];
+      g_assert_cmpuint (p->stats_count, >, 0);
+      g_assert_cmpuint (p->stats->frames_decoded, >, 0);
+      g_assert_cmpfloat (p->stats->video_rx_kbps, >, 0);
+      g_assert_cmpfloat (p->stats->video_tx_kbps, >, 0);
+      g_assert_cmpfloat (p->stats->audio_rx_kbps, >, 0);
+      g_assert_cmpstr (p->stats->local_candidate_type, ==, "host");
+      /* The latency stamp painted by the sender is read back by the receiver. */
+      g_assert_cmpuint (p->latency_count, >, 30);
+      g_test_message ("peer %d: mean glass-to-glass latency %.1f ms over %u frames", i,
+                      p->latency_sum / p->latency_count, p->latency_count);
+      descriptions[i] = p->local_descriptions;
+    }
+
+  /* Mute and camera off/on: no renegotiation, video keeps flowing. */
+  for (int i = 0; i < 2; i++)
+    {
+      pc_call_session_set_muted (fx.peer[i].session, TRUE);
+      g_assert_true (pc_call_session_get_muted (fx.peer[i].session));
+      pc_call_session_set_camera_enabled (fx.peer[i].session, FALSE);
+      g_assert_false (pc_call_session_get_camera_enabled (fx.peer[i].session));
+    }
+  frames_before = pc_call_session_get_frames_decoded (fx.peer[0].session);
+  target_frames = frames_before + 30;
+  g_assert_true (run_until (&fx, enough_frames_and_stats, CALL_TIMEOUT_S));
+  /* Camera off sends black frames: the stamp no longer decodes. */
+  {
+    guint latency_before = fx.peer[0].latency_count;
+    target_frames += 15;
+    g_assert_true (run_until (&fx, enough_frames_and_stats, CALL_TIMEOUT_S));
+    g_assert_cmpuint (fx.peer[0].latency_count, ==, latency_before);
+  }
+  for (int i = 0; i < 2; i++)
+    {
+      pc_call_session_set_muted (fx.peer[i].session, FALSE);
+      pc_call_session_set_camera_enabled (fx.peer[i].session, TRUE);
+    }
+  target_frames += 30;
+  g_assert_true (run_until (&fx, enough_frames_and_stats, CALL_TIMEOUT_S));
+  for (int i = 0; i < 2; i++)
+    g_assert_cmpuint (fx.peer[i].local_descriptions, ==, descriptions[i]);
+
+  /* A keyframe request reaches the far encoder (PLI): the receiver keeps decoding. */
+  pc_call_session_request_keyframe (fx.peer[0].session);
+  target_frames += 15;
+  g_assert_true (run_until (&fx, enough_frames_and_stats, CALL_TIMEOUT_S));
+
+  fixture_clear (&fx);
+}
+
+static gboolean
+both_offered (Fixture *fx)
+{
+  return fx->peer[0].offers_sent > 0 && fx->peer[1].offers_sent > 0;
+}
+
+static void
+test_call_collision (void)
+{
+  Fixture fx;
+
+  fixture_init (&fx, FALSE);
+  fx.hold_descriptions = TRUE;
+  start_call (&fx, TRUE);
+
+  /* Both create offers before either sees the other's: a real glare. */
+  g_assert_true (run_until (&fx, both_offered, CALL_TIMEOUT_S));
+  fx.hold_descriptions = FALSE;
+  for (guint i = 0; i < fx.held->len; i++)
+    {
+      HeldDescription *h = g_ptr_array_index (fx.held, i);
+      deliver_description (h->to, h->type, h->sdp);
+    }
+
+  g_assert_true (run_until (&fx, both_connected_with_media, CALL_TIMEOUT_S));
+  /* The impolite caller's offer won: the polite callee answered it. */
+  g_assert_cmpuint (fx.peer[0].offers_sent, ==, 1);
+  g_assert_cmpuint (fx.peer[1].local_descriptions, >=, 2);
+  target_frames = 30;
+  g_assert_true (run_until (&fx, enough_frames_and_stats, CALL_TIMEOUT_S));
+  fixture_clear (&fx);
+}
+
+static void
+test_call_payload_type (void)
+{
+  Fixture fx;
+
+  fixture_init (&fx, FALSE);
+  fx.mangle_vp8_pt = TRUE;
+  start_call (&fx, FALSE);
+  /* The callee must send VP8 as 120 for the caller to decode it. */
+  g_assert_true (run_until (&fx, both_connected_with_media, CALL_TIMEOUT_S));
+  target_frames = 30;
+  g_assert_true (run_until (&fx, enough_frames_and_stats, CALL_TIMEOUT_S));
+  fixture_clear (&fx);
+}
+
+static void
+test_call_repeat (void)
+{
+  guint n = 20;
+  const char *env = g_getenv ("PEERCALL_MEDIA_REPEAT");
+
+  if (env)
+    n = (guint)g_ascii_strtoull (env, NULL, 10);
+  for (guint i = 0; i < n; i++)
+    {
+      Fixture fx;
+
+      fixture_init (&fx, FALSE);
+      start_call (&fx, FALSE);
+      g_assert_true (run_until (&fx, both_first_video, CALL_TIMEOUT_S));
+      g_test_message ("call %u: offer -> first frame %.0f ms", i + 1,
+                      (fx.peer[0].first_video_us - fx.offer_us) / 1000.0);
+      fixture_clear (&fx);
+    }
+}
+
+int
+main (int argc, char **argv)
+{
+  gst_init (&argc, &argv);
+  g_test_init (&argc, &argv, NULL);
+
+  pc_call_session_prepare ();
+
+  g_test_add_func ("/media/call/basic", test_call_basic);
+  g_test_add_func ("/media/call/collision", test_call_collision);
+  g_test_add_func ("/media/call/payload-type", test_call_payload_type);
+  g_test_add_func ("/media/call-repeat", test_call_repeat);
+
+  return g_test_run ();
+}
