@@ -7,6 +7,8 @@
 
 #include "signal-test-util.h"
 
+guint test_timeout_ms = 10000;
+
 /* Main loop helpers */
 
 static gboolean
@@ -139,7 +141,7 @@ test_server_stop (TestServer *server)
   if (!test_wait_for_flag (&exited, TEST_TIMEOUT_MS))
     {
       g_subprocess_force_exit (server->process);
-      g_error ("peercall-signal did not exit within %d ms of SIGTERM", TEST_TIMEOUT_MS);
+      g_error ("peercall-signal did not exit within %u ms of SIGTERM", TEST_TIMEOUT_MS);
     }
   g_assert_true (g_subprocess_get_if_exited (server->process));
   g_assert_cmpint (g_subprocess_get_exit_status (server->process), ==, 0);
@@ -574,13 +576,13 @@ raw_ws_read_frame (RawWs *raw, guint8 *out_opcode, GBytes **out_payload)
 }
 
 gushort
-raw_ws_read_until_close (RawWs *raw, guint *out_n_text)
+raw_ws_read_until_close (RawWs *raw, guint *out_n_errors)
 {
   guint8 opcode;
   GBytes *payload;
 
-  if (out_n_text != NULL)
-    *out_n_text = 0;
+  if (out_n_errors != NULL)
+    *out_n_errors = 0;
   while (raw_ws_read_frame (raw, &opcode, &payload))
     {
       gsize len;
@@ -593,8 +595,9 @@ raw_ws_read_until_close (RawWs *raw, guint *out_n_text)
           g_bytes_unref (payload);
           return code;
         }
-      if (opcode == 0x1 && out_n_text != NULL)
-        (*out_n_text)++;
+      if (opcode == 0x1 && out_n_errors != NULL
+          && strstr ((const char *)data, "\"type\":\"error\"") != NULL)
+        (*out_n_errors)++;
       g_bytes_unref (payload);
     }
   return 0;
