@@ -6,8 +6,11 @@
                              and the installed `peercall --version` runs
   check-install.py i18n      the installed app speaks each language of po/LINGUAS: `peercall
                              --help` prints the translated option descriptions
+  check-install.py screenshot  the installed app's window under Xvfb, in Chinese and in English:
+                             both are saved (tests/packaging/screenshot-*.png in the build
+                             directory) and must differ, since every visible label is translated
 
-The i18n check runs the installed binary as if it were installed: inside a private mount
+The i18n and screenshot checks run the installed binary as if it were installed: inside a private mount
 namespace the destdir is overlaid on the real prefix (read-only overlayfs, nothing on the
 machine changes), so the compiled-in LOCALEDIR holds our .mo files. That needs root and
 unshare(1); without them the check is skipped (exit 77).
@@ -166,7 +169,7 @@ def check_systemd_unit(unit, destdir, dirs):
         error('systemd unit exposure is above 2.0: check its sandboxing\n' + proc.stdout)
 
 
-def in_installed_prefix(destdir, prefix, cmd, env):
+def in_installed_prefix(destdir, prefix, cmd, env, timeout=60):
     """Runs cmd with destdir overlaid on the prefix in a private mount namespace."""
     mount_point = prefix
     while not os.path.isdir(mount_point):
@@ -174,7 +177,7 @@ def in_installed_prefix(destdir, prefix, cmd, env):
     script = ('mount -t overlay peercall-test -o "lowerdir=$1:$2" "$2" || exit 77; '
               'shift 2; exec "$@"')
     return run(['unshare', '--mount', '--propagation', 'private', '--', 'sh', '-c', script, 'sh',
-                destdir + mount_point, mount_point] + cmd, env=env, timeout=60)
+                destdir + mount_point, mount_point] + cmd, env=env, timeout=timeout)
 
 
 def po_unescape(s):
@@ -230,8 +233,102 @@ def check_i18n():
     return 1 if errors else 0
 
 
+SCREEN_W, SCREEN_H = 1280, 720
+WIN_W, WIN_H = 960, 640  # the window-width/window-height defaults of the GSettings schema
+
+
+def capture(path, fmt):
+    """One frame of the window's area of the X screen: raw RGB or PNG."""
+    caps = 'video/x-raw,format=RGB ! filesink' if fmt == 'rgb' else 'pngenc ! filesink'
+    pipeline = (f'ximagesrc num-buffers=1 use-damage=false show-pointer=false startx=0 starty=0 '
+                f'endx={WIN_W - 1} endy={WIN_H - 1} ! videoconvert ! {caps} location={path}')
+    proc = run(['gst-launch-1.0', '-q'] + pipeline.split(), timeout=30)
+    if proc.returncode != 0:
+        raise SystemExit(f'screen capture failed: {proc.stderr}')
+
+
+def screenshot_inner(outdir, lang, peercall):
+    """Runs inside xvfb-run and the mount namespace: starts the app, waits until its window is
+    drawn and stable (two identical captures, not the black root window), saves it."""
+    import time
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith(('LC_', 'LANG', 'DBUS_SESSION'))}
+    env.update(LANG='C.UTF-8', LANGUAGE=lang, GSETTINGS_BACKEND='memory', NO_AT_BRIDGE='1',
+               GTK_A11Y='none',
+               # GL through llvmpipe in an ASan build takes tens of seconds to realize
+               GSK_RENDERER='cairo')
+    raw = os.path.join(outdir, f'screenshot-{lang}.rgb')
+    start = time.monotonic()
+    app = subprocess.Popen([peercall], env=env, stdout=subprocess.DEVNULL,
+                           stderr=open(os.path.join(outdir, f'screenshot-{lang}.log'), 'w'))
+    try:
+        previous = None
+        while True:
+            if app.poll() is not None:
+                raise SystemExit(f'peercall exited with {app.returncode} before its window was '
+                                 f'drawn, see screenshot-{lang}.log')
+            if time.monotonic() - start > 120:
+                raise SystemExit('the window was not drawn within 120 s')
+            capture(raw, 'rgb')
+            with open(raw, 'rb') as f:
+                frame = f.read()
+            bright = sum(frame[::97]) / len(frame[::97])
+            if bright > 100 and frame == previous:
+                break
+            previous = frame
+        elapsed = time.monotonic() - start
+        capture(os.path.join(outdir, f'screenshot-{lang}.png'), 'png')
+    finally:
+        app.terminate()
+        app.wait(timeout=30)
+    print(f'{lang}: window drawn and stable {elapsed:.1f} s after start')
+    return 0
+
+
+def check_screenshot():
+    for tool in ('unshare', 'xvfb-run', 'gst-launch-1.0'):
+        if not shutil.which(tool):
+            print(f'{tool} not found: skipped')
+            return 77
+    if os.geteuid() != 0:
+        print('needs root for a private mount namespace: skipped')
+        return 77
+    dirs = install_dirs()
+    destdir = do_install('destdir-screenshot')
+    outdir = os.path.join(BUILD, 'tests', 'packaging')
+    frames = {}
+    for lang in ('zh_CN', 'C'):
+        proc = in_installed_prefix(
+            destdir, dirs['prefix'],
+            ['xvfb-run', '-a', '-s', f'-screen 0 {SCREEN_W}x{SCREEN_H}x24 -nolisten tcp',
+             sys.executable, os.path.abspath(__file__), 'screenshot-inner', outdir, lang,
+             f'{dirs["bindir"]}/peercall'],
+            dict(os.environ), timeout=200)
+        print(proc.stdout, end='')
+        if proc.returncode == 77:
+            print('overlayfs is not available here: skipped')
+            return 77
+        if proc.returncode != 0:
+            error(f'{lang} screenshot failed: {proc.stderr[-2000:]}')
+            return 1
+        with open(os.path.join(outdir, f'screenshot-{lang}.rgb'), 'rb') as f:
+            frames[lang] = f.read()
+    differing = sum(1 for i in range(0, len(frames['C']), 3)
+                    if frames['C'][i:i + 3] != frames['zh_CN'][i:i + 3])
+    share = differing / (WIN_W * WIN_H)
+    print(f'{differing} pixels ({share:.1%}) differ between the English and the Chinese window; '
+          f'saved {outdir}/screenshot-zh_CN.png and screenshot-C.png')
+    if share < 0.005:
+        error('the Chinese window looks like the English one: are the labels translated?')
+    return 1 if errors else 0
+
+
 def main():
     mode = sys.argv[1]
+    if mode == 'screenshot':
+        return check_screenshot()
+    if mode == 'screenshot-inner':
+        return screenshot_inner(*sys.argv[2:5])
     if mode == 'install':
         check_install()
         return 1 if errors else 0
