@@ -6,6 +6,10 @@
                              and the installed `peercall --version` runs
   check-install.py i18n      the installed app speaks each language of po/LINGUAS: `peercall
                              --help` prints the translated option descriptions
+  check-install.py dbus-activation  the desktop launches Peercall through D-Bus
+                             (DBusActivatable=true): pinging its bus name on a private session
+                             bus starts the installed service file's Exec line and the app
+                             takes the name
   check-install.py screenshot  the installed app's window under Xvfb, in Chinese and in English:
                              both are saved (tests/packaging/screenshot-*.png in the build
                              directory) and must differ, since every visible label is translated
@@ -323,8 +327,43 @@ def check_screenshot():
     return 1 if errors else 0
 
 
+def check_dbus_activation():
+    for tool in ('unshare', 'xvfb-run', 'dbus-run-session', 'gdbus'):
+        if not shutil.which(tool):
+            print(f'{tool} not found: skipped')
+            return 77
+    if os.geteuid() != 0:
+        print('needs root for a private mount namespace: skipped')
+        return 77
+    dirs = install_dirs()
+    destdir = do_install('destdir-dbus')
+    env = {k: v for k, v in os.environ.items() if not k.startswith('DBUS_SESSION')}
+    # the bus finds services in $XDG_DATA_DIRS/dbus-1/services: only ours and the system's
+    env.update(XDG_DATA_DIRS=f'{dirs["datadir"]}:/usr/share', GSETTINGS_BACKEND='memory',
+               GSK_RENDERER='cairo', NO_AT_BRIDGE='1', GTK_A11Y='none')
+    object_path = '/' + APP_ID.replace('.', '/')
+    proc = in_installed_prefix(
+        destdir, dirs['prefix'],
+        ['xvfb-run', '-a', '-s', '-nolisten tcp', 'dbus-run-session', '--',
+         'gdbus', 'call', '--session', '--timeout', '90', '--dest', APP_ID,
+         '--object-path', object_path, '--method', 'org.freedesktop.DBus.Peer.Ping'],
+        env, timeout=150)
+    if proc.returncode == 77:
+        print('overlayfs is not available here: skipped')
+        return 77
+    log = '\n'.join(l for l in (proc.stdout + proc.stderr).splitlines() if 'dbus-daemon' not in l)
+    if proc.returncode != 0:
+        error(f'D-Bus activation of {APP_ID} failed (the service runs '
+              f'`{dirs["bindir"]}/peercall --gapplication-service`):\n{log[-2000:]}')
+        return 1
+    print(f'{APP_ID} was started by D-Bus activation and answered on the bus')
+    return 0
+
+
 def main():
     mode = sys.argv[1]
+    if mode == 'dbus-activation':
+        return check_dbus_activation()
     if mode == 'screenshot':
         return check_screenshot()
     if mode == 'screenshot-inner':
