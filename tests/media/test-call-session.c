@@ -115,6 +115,8 @@ on_local_description (PcCallSession *session, const char *type, const char *sdp,
         fx->offer_us = g_get_monotonic_time ();
     }
   g_test_message ("peer %d: local %s (%zu bytes)", p->index, type, strlen (sdp));
+  if (g_getenv ("PEERCALL_TEST_PRINT_SDP"))
+    g_printerr ("%s", sdp);
 
   if (fx->mangle_vp8_pt && g_str_equal (type, "offer"))
     {
@@ -443,6 +445,12 @@ test_call_collision (void)
   fixture_clear (&fx);
 }
 
+static gboolean
+caller_decodes_30 (Fixture *fx)
+{
+  return fx->peer[0].first_video && pc_call_session_get_frames_decoded (fx->peer[0].session) >= 30;
+}
+
 static void
 test_call_payload_type (void)
 {
@@ -451,10 +459,10 @@ test_call_payload_type (void)
   fixture_init (&fx, FALSE);
   fx.mangle_vp8_pt = TRUE;
   start_call (&fx, FALSE);
-  /* The callee must send VP8 as 120 for the caller to decode it. */
-  g_assert_true (run_until (&fx, both_connected_with_media, CALL_TIMEOUT_S));
-  target_frames = 30;
-  g_assert_true (run_until (&fx, enough_frames_and_stats, CALL_TIMEOUT_S));
+  /* The caller offered VP8 as 120 (as far as the callee knows): the callee must send VP8 with
+   * payload type 120, or the caller (which expects 120) decodes nothing. The other direction
+   * is not checked: the caller really sends 96, which the mangling hid from the callee. */
+  g_assert_true (run_until (&fx, caller_decodes_30, CALL_TIMEOUT_S));
   fixture_clear (&fx);
 }
 
