@@ -765,7 +765,10 @@ pc_call_manager_constructed (GObject *object)
 
   G_OBJECT_CLASS (pc_call_manager_parent_class)->constructed (object);
 
-  self->client = pc_signaling_client_new (self->server_url, self->user, self->name, self->token);
+  /* `hello` requires a display name: the user name stands in */
+  self->client = pc_signaling_client_new (self->server_url, self->user,
+                                          self->name && *self->name ? self->name : self->user,
+                                          self->token && *self->token ? self->token : NULL);
   g_signal_connect_object (self->client, "registered", G_CALLBACK (on_client_registered), self, 0);
   g_signal_connect_object (self->client, "presence", G_CALLBACK (on_client_presence), self, 0);
   g_signal_connect_object (self->client, "message", G_CALLBACK (on_client_message), self, 0);

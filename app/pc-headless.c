@@ -7,6 +7,8 @@
 #include <glib/gi18n.h>
 #include <gst/gst.h>
 #include <locale.h>
+#include <stdio.h>
+#include <stdlib.h>
 
 #include "pc-automation.h"
 #include "pc-call-manager.h"
@@ -61,6 +63,30 @@ on_finished (PcAutomation *automation, int exit_status, Run *run)
   pc_call_manager_disconnect (run->manager);
 }
 
+/* GLib writes debug/info to stdout by default; with `--events -` stdout carries only events. */
+static GLogWriterOutput
+log_to_stderr (GLogLevelFlags log_level,
+               const GLogField *fields,
+               gsize n_fields,
+               gpointer user_data)
+{
+  g_autofree char *line = NULL;
+  const char *domain = NULL;
+
+  for (gsize i = 0; i < n_fields; i++)
+    if (g_strcmp0 (fields[i].key, "GLIB_DOMAIN") == 0)
+      domain = fields[i].value;
+  if (g_log_writer_default_would_drop (log_level, domain))
+    return G_LOG_WRITER_HANDLED;
+
+  line = g_log_writer_format_fields (log_level, fields, n_fields, g_log_writer_supports_color (2));
+  fprintf (stderr, "%s\n", line);
+  fflush (stderr);
+  if (log_level & G_LOG_FLAG_FATAL)
+    abort ();
+  return G_LOG_WRITER_HANDLED;
+}
+
 static gboolean
 on_unix_signal (gpointer data)
 {
@@ -70,6 +96,18 @@ on_unix_signal (gpointer data)
   if (!pc_automation_is_finished (run->automation))
     pc_automation_stop (run->automation, PC_EXIT_FAILED);
   return G_SOURCE_CONTINUE;
+}
+
+/* pc_call_session_prepare ()'s worker thread may still be making the DTLS certificate (a quick
+ * run: connection refused); exiting under it crashes in libcrypto's atexit cleanup. dtlsdec makes
+ * that certificate once, under a g_once: making one here waits for the worker's. */
+static void
+wait_for_prepare (void)
+{
+  GstElement *dec = gst_element_factory_make ("dtlsdec", NULL);
+
+  if (dec != NULL)
+    gst_object_unref (dec);
 }
 
 int
@@ -119,6 +157,9 @@ pc_headless_run (int argc, char **argv)
       return PC_EXIT_USAGE;
     }
 
+  if (g_strcmp0 (options->events, "-") == 0)
+    g_log_set_writer_func (log_to_stderr, NULL, NULL);
+
   if (options->events != NULL)
     {
       printer = pc_event_printer_new (options->events, 0, &error);
@@ -167,7 +208,7 @@ pc_headless_run (int argc, char **argv)
   while (g_main_context_iteration (NULL, FALSE))
     ;
   g_main_loop_unref (run.loop);
-  gst_deinit ();
+  wait_for_prepare ();
 
   return exit_status;
 }

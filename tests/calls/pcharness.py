@@ -1,0 +1,274 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Shared helper for the call tests: a real peercall-signal and real `peercall --headless` peers.
+
+Everything has a deadline: a broken build fails fast instead of hanging. Peers print their JSON
+events on stdout (--events -); stderr goes to a log file that is shown when a test fails.
+"""
+
+import json
+import os
+import selectors
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+
+PEERCALL = os.environ.get("PEERCALL", "peercall")
+PEERCALL_SIGNAL = os.environ.get("PEERCALL_SIGNAL", "peercall-signal")
+
+# GLib's constructor-time quark block (a process-lifetime allocation) only matches lsan.supp's
+# `leak:_dl_init` with the full unwinder; the fast one stops inside GLib. Peers inherit this.
+if "fast_unwind_on_malloc" not in os.environ.get("ASAN_OPTIONS", ""):
+    os.environ["ASAN_OPTIONS"] = os.environ.get("ASAN_OPTIONS", "") + ":fast_unwind_on_malloc=0"
+
+# Under ASan on a busy 2-core machine a call takes seconds to set up: be generous, never unbounded.
+SCALE = float(os.environ.get("PEERCALL_TEST_TIMEOUT_SCALE", "1"))
+
+
+def log(*args):
+    print("#", *args, file=sys.stderr, flush=True)
+
+
+class TestFailure(Exception):
+    pass
+
+
+class Process:
+    """One child process whose stdout is read line by line without blocking."""
+
+    def __init__(self, harness, name, argv, env=None):
+        self.harness = harness
+        self.name = name
+        self.argv = argv
+        self.stderr_path = os.path.join(harness.tmpdir, name + ".stderr")
+        self._stderr = open(self.stderr_path, "wb")
+        self.proc = subprocess.Popen(
+            argv,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=self._stderr,
+            env=env,
+        )
+        os.set_blocking(self.proc.stdout.fileno(), False)
+        self.buffer = b""
+        self.lines = []
+        self.eof = False
+        self.start_wall = time.time()
+        harness.selector.register(self.proc.stdout, selectors.EVENT_READ, self)
+
+    def feed(self):
+        try:
+            data = os.read(self.proc.stdout.fileno(), 65536)
+        except BlockingIOError:
+            return
+        if not data:
+            self.eof = True
+            self.harness.selector.unregister(self.proc.stdout)
+            if self.buffer:
+                self.on_line(self.buffer.decode("utf-8", "replace"))
+                self.buffer = b""
+            return
+        self.buffer += data
+        while b"\n" in self.buffer:
+            line, self.buffer = self.buffer.split(b"\n", 1)
+            self.on_line(line.decode("utf-8", "replace"))
+
+    def on_line(self, line):
+        self.lines.append(line)
+
+    def stderr_tail(self, n=60):
+        self._stderr.flush()
+        try:
+            with open(self.stderr_path, "rb") as f:
+                text = f.read().decode("utf-8", "replace")
+        except OSError:
+            return ""
+        return "\n".join(text.splitlines()[-n:])
+
+    @property
+    def returncode(self):
+        return self.proc.poll()
+
+    def kill(self, sig=signal.SIGKILL):
+        if self.proc.poll() is None:
+            self.proc.send_signal(sig)
+
+
+class Peer(Process):
+    """A `peercall --headless` process: its stdout lines are events."""
+
+    def __init__(self, harness, user, argv, env=None):
+        super().__init__(harness, user, argv, env)
+        self.user = user
+        self.events = []
+
+    def on_line(self, line):
+        super().on_line(line)
+        try:
+            event = json.loads(line)
+        except ValueError:
+            raise TestFailure(f"{self.user}: stdout line is not JSON: {line!r}")
+        if not isinstance(event, dict) or "event" not in event or "t_ms" not in event:
+            raise TestFailure(f"{self.user}: event without event/t_ms: {line!r}")
+        log(f"{self.user}: {line}")
+        self.events.append(event)
+
+    def find(self, event, **fields):
+        """All events named `event` whose members equal `fields`."""
+        return [e for e in self.events
+                if e["event"] == event and all(e.get(k) == v for k, v in fields.items())]
+
+    def states(self):
+        return [e["state"] for e in self.find("call-state")]
+
+    def max_frames(self):
+        return max([e.get("frames_decoded") or 0 for e in self.find("stats")], default=0)
+
+
+class Harness:
+    def __init__(self, timeout=60):
+        self.deadline = time.monotonic() + timeout * SCALE
+        self.tmpdir = tempfile.mkdtemp(prefix="peercall-calls-")
+        self.selector = selectors.DefaultSelector()
+        self.processes = []
+        self.server_url = None
+
+    # context manager: everything is killed and the logs shown on failure
+    def __enter__(self):
+        return self
+
+    def __exit__(self, exc_type, exc, tb):
+        failed = exc_type is not None
+        for p in self.processes:
+            if p.returncode is None:
+                p.kill(signal.SIGKILL)
+        for p in self.processes:
+            try:
+                p.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                pass
+            if failed:
+                log(f"---- {p.name} stderr (last lines) ----")
+                for line in p.stderr_tail().splitlines():
+                    log(line)
+            p._stderr.close()
+            p.proc.stdout.close()
+        self.selector.close()
+        shutil.rmtree(self.tmpdir, ignore_errors=True)
+        return False
+
+    def remaining(self):
+        return self.deadline - time.monotonic()
+
+    def pump(self, timeout):
+        """Reads whatever any child printed, waiting at most `timeout` seconds."""
+        timeout = max(0.0, min(timeout, self.remaining()))
+        if not self.selector.get_map():
+            time.sleep(min(timeout, 0.05))
+            return
+        for key, _ in self.selector.select(timeout):
+            key.data.feed()
+
+    def wait_until(self, what, predicate, timeout=None):
+        """Pumps until predicate() returns something truthy; returns it."""
+        limit = time.monotonic() + (timeout * SCALE if timeout is not None else self.remaining())
+        limit = min(limit, self.deadline)
+        while True:
+            result = predicate()
+            if result:
+                return result
+            if time.monotonic() >= limit:
+                raise TestFailure(f"timed out waiting for {what}")
+            self.pump(min(0.2, max(0.0, limit - time.monotonic())))
+
+    # servers
+
+    def start_server(self, *args):
+        proc = Process(self, "peercall-signal",
+                       [PEERCALL_SIGNAL, "--listen", "127.0.0.1:0", *args])
+        self.processes.append(proc)
+
+        def listening():
+            for line in proc.lines:
+                if line.startswith("listening on "):
+                    return line[len("listening on "):].strip()
+            if proc.returncode is not None:
+                raise TestFailure(f"peercall-signal exited with {proc.returncode}")
+            return None
+
+        self.server_url = self.wait_until("peercall-signal to listen", listening, 15)
+        log("server", self.server_url)
+        return self.server_url
+
+    def start_process(self, name, argv):
+        proc = Process(self, name, argv)
+        self.processes.append(proc)
+        return proc
+
+    def start_peer(self, user, *args, sources=True, wait_registered=True):
+        argv = [PEERCALL, "--headless", "--server", self.server_url, "--user", user,
+                "--local-address", "127.0.0.1", "--events", "-"]
+        if sources:
+            if not any(a.startswith("--video-source") for a in args):
+                argv += ["--video-source", "test"]
+            if not any(a.startswith("--audio-source") for a in args):
+                argv += ["--audio-source", "test"]
+        argv += list(args)
+        log("start", " ".join(argv))
+        peer = Peer(self, user, argv)
+        self.processes.append(peer)
+        if wait_registered:
+            self.wait_event(peer, "registered", timeout=30)
+        return peer
+
+    # events
+
+    def wait_event(self, peer, event, timeout=None, **fields):
+        def found():
+            matches = peer.find(event, **fields)
+            if matches:
+                return matches[0]
+            if peer.eof and peer.returncode is not None:
+                raise TestFailure(
+                    f"{peer.user} exited ({peer.returncode}) before event {event} {fields}")
+            return None
+
+        return self.wait_until(f"{peer.user}: {event} {fields}", found, timeout)
+
+    def wait_state(self, peer, state, timeout=None, **fields):
+        return self.wait_event(peer, "call-state", timeout, state=state, **fields)
+
+    def wait_exit(self, proc, timeout=None):
+        def exited():
+            if proc.returncode is not None and (proc.eof or not isinstance(proc, Peer)):
+                return True
+            return False
+
+        self.wait_until(f"{proc.name} to exit", exited, timeout)
+        return proc.returncode
+
+
+def check(condition, message):
+    if not condition:
+        raise TestFailure(message)
+
+
+def expect_exit(harness, peer, status, timeout=None):
+    code = harness.wait_exit(peer, timeout)
+    check(code == status, f"{peer.name} exited with {code}, expected {status}")
+
+
+def run(tests):
+    """Runs the test named by argv[1] from the dict `tests`."""
+    if len(sys.argv) != 2 or sys.argv[1] not in tests:
+        print(f"usage: {sys.argv[0]} {{{','.join(sorted(tests))}}}", file=sys.stderr)
+        sys.exit(2)
+    name = sys.argv[1]
+    try:
+        tests[name]()
+    except TestFailure as e:
+        print(f"FAIL {name}: {e}", file=sys.stderr)
+        sys.exit(1)
+    print(f"PASS {name}")

@@ -1,0 +1,237 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Calls between real `peercall --headless` processes through a real peercall-signal (and a real
+coturn for the relay case), inside the private network namespace of tests/run-in-netns.
+
+Usage: test_calls.py NAME   (one scenario per meson test, so they run in parallel)
+"""
+
+import os
+import signal
+import time
+
+from pcharness import Harness, TestFailure, check, expect_exit, log, run
+
+FRAMES = 90
+
+
+def assert_states(peer, expected):
+    states = peer.states()
+    check(states == expected, f"{peer.user}: call states {states}, expected {expected}")
+
+
+def assert_ended(peer, reason):
+    ended = peer.find("call-state", state="ended")
+    check(len(ended) == 1, f"{peer.user}: {len(ended)} ended events")
+    check(ended[0].get("reason") == reason,
+          f"{peer.user}: ended with {ended[0].get('reason')}, expected {reason}")
+
+
+def assert_same_call(a, b):
+    ids = {e["call"] for e in a.find("call-state") + b.find("call-state")}
+    check(len(ids) == 1, f"call ids differ: {ids}")
+    return ids.pop()
+
+
+def assert_media(peer, kinds, min_frames):
+    for kind in kinds:
+        ff = peer.find("first-frame", kind=kind)
+        check(len(ff) == 1, f"{peer.user}: {len(ff)} first-frame {kind} events")
+        if kind == "video":
+            check(ff[0].get("width", 0) > 0 and ff[0].get("height", 0) > 0,
+                  f"{peer.user}: first video frame without a size: {ff[0]}")
+    if min_frames:
+        check(peer.max_frames() >= min_frames,
+              f"{peer.user}: decoded {peer.max_frames()} frames, expected >= {min_frames}")
+
+
+def connected_pair(h, caller_args=(), callee_args=()):
+    bob = h.start_peer("bob", "--auto-answer", *callee_args)
+    alice = h.start_peer("alice", "--call", "bob", *caller_args)
+    return alice, bob
+
+
+def test_video_audio():
+    """Video and audio both ways; both sides decode FRAMES frames, then the call ends normally."""
+    with Harness(timeout=120) as h:
+        h.start_server()
+        alice, bob = connected_pair(h, ["--exit-after-frames", str(FRAMES)],
+                                    ["--exit-after-frames", str(FRAMES)])
+        expect_exit(h, alice, 0)
+        expect_exit(h, bob, 0)
+        call = assert_same_call(alice, bob)
+        log("call", call)
+        assert_states(alice, ["inviting", "ringing", "connecting", "connected", "ended"])
+        assert_states(bob, ["ringing", "connecting", "connected", "ended"])
+        assert_ended(alice, "normal")
+        assert_ended(bob, "normal")
+        for peer in (alice, bob):
+            assert_media(peer, ["video", "audio"], FRAMES)
+            pair = [e for e in peer.find("ice-state") if e.get("local_type")]
+            check(pair, f"{peer.user}: no ice-state with the selected pair")
+            check(pair[-1]["local_type"] == "host" and pair[-1]["remote_type"] == "host",
+                  f"{peer.user}: selected pair {pair[-1]}")
+            stats = peer.find("stats")
+            for key in ("rtt_ms", "video_rx_fps", "video_rx_kbps", "video_tx_kbps",
+                        "packets_lost", "frames_decoded"):
+                check(all(key in s for s in stats), f"{peer.user}: stats without {key}")
+            check(any((s.get("video_tx_kbps") or 0) > 0 for s in stats),
+                  f"{peer.user}: never sent video")
+
+
+def test_audio_only():
+    """Alice sends no video: Bob counts her audio; Alice still receives Bob's video."""
+    with Harness(timeout=120) as h:
+        h.start_server()
+        alice, bob = connected_pair(h, ["--video-source", "none", "--exit-after-frames", "30"],
+                                    ["--exit-after-frames", "30"])
+        expect_exit(h, bob, 0)
+        expect_exit(h, alice, 0)
+        assert_media(alice, ["video", "audio"], 30)
+        assert_media(bob, ["audio"], 0)
+        check(not bob.find("first-frame", kind="video"), "bob decoded video from a peer sending none")
+        assert_ended(alice, "normal")
+        assert_ended(bob, "normal")
+
+
+def test_decline():
+    with Harness(timeout=60) as h:
+        h.start_server()
+        bob = h.start_peer("bob", "--auto-decline", "declined")
+        alice = h.start_peer("alice", "--call", "bob")
+        expect_exit(h, alice, 1)
+        expect_exit(h, bob, 0)
+        assert_same_call(alice, bob)
+        assert_states(alice, ["inviting", "ringing", "ended"])
+        assert_ended(alice, "declined")
+        assert_states(bob, ["ringing", "ended"])
+        assert_ended(bob, "declined")
+
+
+def test_cancel():
+    """The caller hangs up while the callee still rings: both end with `cancelled`."""
+    with Harness(timeout=60) as h:
+        h.start_server()
+        bob = h.start_peer("bob")  # neither answers nor declines
+        alice = h.start_peer("alice", "--call", "bob", "--hangup-after", "1")
+        h.wait_state(bob, "ringing")
+        expect_exit(h, alice, 0)
+        expect_exit(h, bob, 1)
+        assert_same_call(alice, bob)
+        assert_ended(alice, "cancelled")
+        assert_ended(bob, "cancelled")
+        check("connecting" not in bob.states(), "bob answered")
+
+
+def test_busy():
+    """A third caller gets `busy` while Alice and Bob talk; their call goes on."""
+    with Harness(timeout=90) as h:
+        h.start_server()
+        alice, bob = connected_pair(h)
+        h.wait_state(alice, "connected")
+        h.wait_state(bob, "connected")
+        carol = h.start_peer("carol", "--call", "bob")
+        expect_exit(h, carol, 1)
+        assert_states(carol, ["inviting", "ended"])
+        assert_ended(carol, "busy")
+        check(not alice.find("call-state", state="ended"), "alice's call ended")
+        check(not bob.find("call-state", state="ended"), "bob's call ended")
+        check(len(bob.find("call-state", state="ringing")) == 1, "bob rang twice")
+        # Alice hangs up (SIGTERM: clean hang-up, then exit 1 as "interrupted")
+        alice.kill(signal.SIGTERM)
+        expect_exit(h, alice, 1)
+        expect_exit(h, bob, 0)
+        assert_ended(alice, "normal")
+        assert_ended(bob, "normal")
+
+
+def hangup_test(who):
+    with Harness(timeout=90) as h:
+        h.start_server()
+        extra = ["--hangup-after", "8"]
+        alice, bob = connected_pair(h, extra if who == "caller" else [],
+                                    extra if who == "callee" else [])
+        expect_exit(h, alice, 0)
+        expect_exit(h, bob, 0)
+        assert_same_call(alice, bob)
+        assert_states(alice, ["inviting", "ringing", "connecting", "connected", "ended"])
+        assert_states(bob, ["ringing", "connecting", "connected", "ended"])
+        assert_ended(alice, "normal")
+        assert_ended(bob, "normal")
+
+
+def test_hangup_caller():
+    hangup_test("caller")
+
+
+def test_hangup_callee():
+    hangup_test("callee")
+
+
+def test_peer_gone():
+    """Bob's process dies mid-call: the server tells Alice `peer-gone`."""
+    with Harness(timeout=90) as h:
+        h.start_server()
+        alice, bob = connected_pair(h)
+        h.wait_state(alice, "connected")
+        h.wait_event(alice, "first-frame", kind="video")
+        bob.kill(signal.SIGKILL)
+        h.wait_state(alice, "ended")
+        assert_ended(alice, "peer-gone")
+        expect_exit(h, alice, 1)
+
+
+def wait_udp_listen(h, port):
+    wanted = f"0100007F:{port:04X}"
+
+    def bound():
+        with open("/proc/net/udp") as f:
+            return any(line.split()[1] == wanted for line in f.readlines()[1:])
+
+    h.wait_until(f"coturn on udp {port}", bound, 15)
+
+
+def test_relay():
+    """Relay-only through a real coturn whose credentials come from peercall-signal's welcome."""
+    turnserver = "/usr/bin/turnserver"
+    if not os.path.exists(turnserver):
+        raise TestFailure("coturn's turnserver is not installed (Debian package coturn)")
+    with Harness(timeout=120) as h:
+        secret = "peercall-test-secret"
+        secret_file = os.path.join(h.tmpdir, "turn-secret")
+        with open(secret_file, "w") as f:
+            f.write(secret + "\n")
+        h.start_process("coturn", [
+            turnserver, "-n", "--listening-ip=127.0.0.1", "--relay-ip=127.0.0.1",
+            "--listening-port=3478", "--min-port=49160", "--max-port=49200",
+            "--use-auth-secret", f"--static-auth-secret={secret}", "--realm=test.local",
+            "--allow-loopback-peers", "--no-tls", "--no-dtls", "--no-cli", "--fingerprint",
+            "--log-file=stdout", f"--pidfile={h.tmpdir}/turnserver.pid",
+        ])
+        wait_udp_listen(h, 3478)
+        h.start_server("--turn-url", "turn:127.0.0.1:3478?transport=udp",
+                       "--turn-secret-file", secret_file)
+        relay = ["--ice-transport-policy", "relay", "--exit-after-frames", "30"]
+        alice, bob = connected_pair(h, relay, relay)
+        expect_exit(h, alice, 0)
+        expect_exit(h, bob, 0)
+        for peer in (alice, bob):
+            pair = [e for e in peer.find("ice-state") if e.get("local_type")]
+            check(pair, f"{peer.user}: no selected pair reported")
+            check(pair[-1]["local_type"] == "relay",
+                  f"{peer.user}: selected local candidate {pair[-1]['local_type']}, not relay")
+            assert_media(peer, ["video"], 30)
+
+
+if __name__ == "__main__":
+    run({
+        "video-audio": test_video_audio,
+        "audio-only": test_audio_only,
+        "decline": test_decline,
+        "cancel": test_cancel,
+        "busy": test_busy,
+        "hangup-caller": test_hangup_caller,
+        "hangup-callee": test_hangup_callee,
+        "peer-gone": test_peer_gone,
+        "relay": test_relay,
+    })
