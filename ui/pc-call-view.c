@@ -40,6 +40,7 @@ struct _PcCallView
   gboolean screen_sharing;
   gboolean fullscreen;
   gboolean has_remote_video;
+  gboolean has_local_video;
 
   /* Self view position: a corner, plus the offset of a drag in progress. */
   GtkAlign self_halign;
@@ -175,6 +176,12 @@ pc_call_view_update_video (PcCallView *self)
   gtk_stack_set_visible_child_name (self->video_stack, has_remote ? "video" : "placeholder");
   gtk_widget_set_visible (GTK_WIDGET (self->self_frame),
                           self->call != NULL && has_local && self->camera_enabled);
+
+  if (has_local != self->has_local_video)
+    {
+      self->has_local_video = has_local;
+      pc_ui_trace ("local-video", "shown", has_local ? "true" : "false", NULL);
+    }
 
   if (has_remote != self->has_remote_video)
     {

@@ -210,6 +210,14 @@ pc_incoming_call_dialog_close_request (GtkWindow *window)
   return GTK_WINDOW_CLASS (pc_incoming_call_dialog_parent_class)->close_request (window);
 }
 
+/* Test hook: tells when the dialog's first frame is on screen. */
+static void
+on_first_paint (GdkFrameClock *clock, PcIncomingCallDialog *self)
+{
+  g_signal_handlers_disconnect_by_func (clock, on_first_paint, self);
+  pc_ui_trace ("incoming-dialog", "painted", pc_call_get_peer (self->call), NULL);
+}
+
 static void
 pc_incoming_call_dialog_map (GtkWidget *widget)
 {
@@ -220,6 +228,9 @@ pc_incoming_call_dialog_map (GtkWidget *widget)
   gtk_widget_grab_focus (GTK_WIDGET (self->accept_button));
   pc_incoming_call_dialog_update_ringtone (self);
   pc_ui_trace ("incoming-dialog", "shown", pc_call_get_peer (self->call), NULL);
+  if (pc_ui_trace_enabled ())
+    g_signal_connect_object (gtk_widget_get_frame_clock (widget), "after-paint",
+                             G_CALLBACK (on_first_paint), self, 0);
 }
 
 static void

@@ -8,16 +8,12 @@
 
 #include "pc-ui-trace.h"
 
-void
-pc_ui_trace (const char *what, ...)
+static FILE *trace_file = NULL;
+
+static void
+pc_ui_trace_init (void)
 {
   static gsize initialized = 0;
-  static FILE *trace_file = NULL;
-  g_autoptr (JsonBuilder) builder = NULL;
-  g_autoptr (JsonNode) root = NULL;
-  g_autofree char *line = NULL;
-  const char *key;
-  va_list args;
 
   if (g_once_init_enter (&initialized))
     {
@@ -31,8 +27,25 @@ pc_ui_trace (const char *what, ...)
         }
       g_once_init_leave (&initialized, 1);
     }
+}
 
-  if (trace_file == NULL)
+gboolean
+pc_ui_trace_enabled (void)
+{
+  pc_ui_trace_init ();
+  return trace_file != NULL;
+}
+
+void
+pc_ui_trace (const char *what, ...)
+{
+  g_autoptr (JsonBuilder) builder = NULL;
+  g_autoptr (JsonNode) root = NULL;
+  g_autofree char *line = NULL;
+  const char *key;
+  va_list args;
+
+  if (!pc_ui_trace_enabled ())
     return;
 
   builder = json_builder_new ();

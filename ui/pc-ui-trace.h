@@ -7,6 +7,8 @@
 
 G_BEGIN_DECLS
 
+gboolean pc_ui_trace_enabled (void);
+
 /* `what` is the "ui" member; the rest are string key/value pairs, NULL-terminated. */
 void pc_ui_trace (const char *what, ...) G_GNUC_NULL_TERMINATED;
 

@@ -28,6 +28,8 @@ struct _PcWindow
   PcIncomingCallDialog *incoming_dialog; /* weak */
   GtkWindow *preferences;                /* weak */
   char *search_text;
+  guint shown_contacts;
+  char *paint_note;          /* traced once the next frame is painted (test hook) */
   guint account_changed : 1; /* while the preferences are open */
   guint sign_in_pending : 1; /* account changed during a call */
 
@@ -73,6 +75,39 @@ G_DEFINE_FINAL_TYPE (PcWindow, pc_window, ADW_TYPE_APPLICATION_WINDOW)
 
 static void pc_window_set_call (PcWindow *self, PcCall *call);
 
+/* Test hook: with PEERCALL_UI_TRACE set, the first frame painted after a visible change is
+ * traced, so a screenshot taken after it shows that change even on a slow machine. */
+static void
+on_after_paint (GdkFrameClock *clock, PcWindow *self)
+{
+  if (self->paint_note == NULL)
+    return;
+
+  pc_ui_trace ("painted", "state", self->paint_note, NULL);
+  g_clear_pointer (&self->paint_note, g_free);
+}
+
+static void
+pc_window_note_paint (PcWindow *self, const char *note)
+{
+  if (!pc_ui_trace_enabled ())
+    return;
+
+  g_free (self->paint_note);
+  self->paint_note = g_strdup (note);
+  gtk_widget_queue_draw (GTK_WIDGET (self));
+}
+
+static void
+pc_window_realize (GtkWidget *widget)
+{
+  GTK_WIDGET_CLASS (pc_window_parent_class)->realize (widget);
+
+  if (pc_ui_trace_enabled ())
+    g_signal_connect_object (gtk_widget_get_frame_clock (widget), "after-paint",
+                             G_CALLBACK (on_after_paint), widget, 0);
+}
+
 static void
 pc_window_show_page (PcWindow *self, const char *name)
 {
@@ -81,6 +116,7 @@ pc_window_show_page (PcWindow *self, const char *name)
 
   gtk_stack_set_visible_child_name (self->main_stack, name);
   pc_ui_trace ("page", "name", name, NULL);
+  pc_window_note_paint (self, name);
 }
 
 static gboolean
@@ -120,12 +156,17 @@ pc_window_update_contacts_page (PcWindow *self)
     page = "empty";
 
   gtk_spinner_set_spinning (self->connecting_spinner, g_str_equal (page, "connecting"));
-  if (g_strcmp0 (gtk_stack_get_visible_child_name (self->contacts_stack), page) != 0)
+  if (g_strcmp0 (gtk_stack_get_visible_child_name (self->contacts_stack), page) != 0
+      || n_items != self->shown_contacts)
     {
       g_autofree char *count = g_strdup_printf ("%u", n_items);
 
+      g_autofree char *note = g_strdup_printf ("contacts:%s:%u", page, n_items);
+
+      self->shown_contacts = n_items;
       gtk_stack_set_visible_child_name (self->contacts_stack, page);
       pc_ui_trace ("contacts", "page", page, "count", count, NULL);
+      pc_window_note_paint (self, note);
     }
 }
 
@@ -454,6 +495,7 @@ on_search_changed (PcWindow *self, GtkSearchEntry *entry)
   self->search_text = g_utf8_casefold (gtk_editable_get_text (GTK_EDITABLE (entry)), -1);
   gtk_filter_changed (GTK_FILTER (self->filter), GTK_FILTER_CHANGE_DIFFERENT);
   pc_window_update_contacts_page (self);
+  pc_ui_trace ("search", "text", gtk_editable_get_text (GTK_EDITABLE (entry)), NULL);
 }
 
 static void
@@ -692,6 +734,12 @@ pc_window_close_request (GtkWindow *window)
 }
 
 static void
+on_fullscreened (PcWindow *self, GParamSpec *pspec, gpointer user_data)
+{
+  pc_call_view_set_fullscreen (self->call_view, gtk_window_is_fullscreen (GTK_WINDOW (self)));
+}
+
+static void
 pc_window_constructed (GObject *object)
 {
   PcWindow *self = PC_WINDOW (object);
@@ -760,6 +808,7 @@ pc_window_finalize (GObject *object)
   g_clear_object (&self->filtered_contacts);
   g_clear_object (&self->filter);
   g_clear_pointer (&self->search_text, g_free);
+  g_clear_pointer (&self->paint_note, g_free);
 
   G_OBJECT_CLASS (pc_window_parent_class)->finalize (object);
 }
@@ -818,6 +867,7 @@ pc_window_class_init (PcWindowClass *klass)
   object_class->set_property = pc_window_set_property;
 
   window_class->close_request = pc_window_close_request;
+  widget_class->realize = pc_window_realize;
 
   properties[PROP_MANAGER]
       = g_param_spec_object ("manager", NULL, NULL, PC_TYPE_CALL_MANAGER,
@@ -903,6 +953,7 @@ pc_window_init (PcWindow *self)
   self->filter = gtk_custom_filter_new (pc_window_filter_contact, self, NULL);
   gtk_search_bar_connect_entry (self->search_bar, GTK_EDITABLE (self->search_entry));
   gtk_search_bar_set_key_capture_widget (self->search_bar, GTK_WIDGET (self));
+  g_signal_connect (self, "notify::fullscreened", G_CALLBACK (on_fullscreened), NULL);
 }
 
 PcWindow *
