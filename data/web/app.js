@@ -593,12 +593,23 @@
   // ---------------------------------------------------------------------------------------------
   // Remote video: frame counting (requestVideoFrameCallback) and latency stamp decoding
 
-  function watchFrames (video, counter, isMain) {
+  function watchFrames (video, counterOf, isMain) {
     if (!('requestVideoFrameCallback' in HTMLVideoElement.prototype)) {
       return;
     }
     const onFrame = (nowTs, meta) => {
-      counter.frames++;
+      const counter = counterOf();
+      video.requestVideoFrameCallback(onFrame);
+      if (!call) {
+        return; // a frame still in flight after the call ended
+      }
+      // presentedFrames counts every frame composited, also those between two callbacks
+      // (a busy renderer runs callbacks less often than frames arrive)
+      if (counter.base === undefined || meta.presentedFrames <= counter.base) {
+        counter.base = meta.presentedFrames - 1;
+      }
+      counter.callbacks = (counter.callbacks || 0) + 1;
+      counter.frames = meta.presentedFrames - counter.base;
       counter.presented = meta.presentedFrames;
       counter.width = meta.width;
       counter.height = meta.height;
@@ -606,13 +617,11 @@
         counter.firstFrameMs = performance.now();
         if (isMain) {
           mark('firstFrame');
-          if (call) {
-            emit('first-frame', { call: call.id, kind: 'video', width: meta.width, height: meta.height });
-            if (call.state !== 'connected') {
-              call.setState('connected');
-            }
+          emit('first-frame', { call: call.id, kind: 'video', width: meta.width, height: meta.height });
+          if (call.state !== 'connected') {
+            call.setState('connected');
           }
-        } else if (call) {
+        } else {
           emit('first-frame', { call: call.id, kind: 'screen', width: meta.width, height: meta.height });
         }
       }
@@ -627,7 +636,6 @@
           }
         }
       }
-      video.requestVideoFrameCallback(onFrame);
     };
     video.requestVideoFrameCallback(onFrame);
   }
@@ -659,6 +667,15 @@
       this.screenSender = null;
       this.videoElements = new Map(); // RTCRtpTransceiver -> <video>
       this.info = { id, peer, direction, state: '' };
+      // the test hook's media counters and marks are per call
+      test.video = { frames: 0, presented: 0, firstFrameMs: null, width: 0, height: 0 };
+      test.screen = { frames: 0, presented: 0, firstFrameMs: null, width: 0, height: 0 };
+      test.audio = { firstPacketMs: null, packetsReceived: 0, samplesReceived: 0 };
+      test.remoteTracks = [];
+      test.latency = [];
+      test.stats = null;
+      test.timings = {};
+      test.wallTimings = {};
       test.call = this.info;
       test.calls.push(this.info);
     }
@@ -1151,8 +1168,8 @@
   function updateControls () {
     const audio = localStream ? localStream.getAudioTracks()[0] : null;
     const video = localStream ? localStream.getVideoTracks()[0] : null;
-    const muted = !audio || !audio.enabled;
-    const cameraOff = !video || !video.enabled;
+    const muted = !!audio && !audio.enabled;
+    const cameraOff = !!video && !video.enabled;
     ui.mute.setAttribute('aria-pressed', String(muted));
     ui.mute.title = muted ? 'Unmute microphone' : 'Mute microphone';
     ui.mute.querySelector('.label').textContent = muted ? 'Unmute' : 'Mute';
@@ -1165,7 +1182,7 @@
     ui.share.querySelector('.label').textContent = sharing ? 'Stop' : 'Share';
     ui.share.disabled = !call || !call.pc || (!sharing && !navigator.mediaDevices.getDisplayMedia &&
       options.screenSource === 'display');
-    ui.localVideo.classList.toggle('off', cameraOff && !sharing);
+    ui.localVideo.classList.toggle('off', (!video || cameraOff) && !sharing);
   }
 
   function toggleMute () {
@@ -1286,8 +1303,8 @@
     }
   });
 
-  watchFrames(ui.remoteVideo, test.video, true);
-  watchFrames(ui.remoteScreen, test.screen, false);
+  watchFrames(ui.remoteVideo, () => test.video, true);
+  watchFrames(ui.remoteScreen, () => test.screen, false);
 
   if (TEST) {
     test.api = {
@@ -1300,6 +1317,27 @@
       toggleMute,
       toggleCamera,
       signOut,
+      // negotiation state, for renegotiation tests
+      transceivers: () => (call && call.pc ? {
+        signalingState: call.pc.signalingState,
+        transceivers: call.pc.getTransceivers().map((t) => ({
+          mid: t.mid, kind: t.receiver.track.kind, direction: t.direction, currentDirection: t.currentDirection,
+          sending: !!t.sender.track,
+        })),
+        remoteSdp: call.pc.remoteDescription ? call.pc.remoteDescription.sdp : null,
+        localSdp: call.pc.localDescription ? call.pc.localDescription.sdp : null,
+      } : null),
+      outbound: async () => {
+        const out = [];
+        if (call && call.pc) {
+          (await call.pc.getStats()).forEach((r) => {
+            if (r.type === 'outbound-rtp' && r.kind === 'video') {
+              out.push({ mid: r.mid, bytesSent: r.bytesSent, framesEncoded: r.framesEncoded, frameWidth: r.frameWidth });
+            }
+          });
+        }
+        return out;
+      },
     };
     window.peercallTest = test;
   }

@@ -8,7 +8,7 @@ import {
 
 const FRAMES = 90;
 
-run('browser-call', 110, async () => {
+run('browser-call', 170, async () => {
   const server = await startServer();
   // one Chromium per person: headless Chromium renders only the focused tab at full rate
   const [browserA, browserB] = await Promise.all([launchChromium(), launchChromium()]);
@@ -20,13 +20,13 @@ run('browser-call', 110, async () => {
 
   // Alice calls Bob, who answers automatically
   await alice.evaluate(() => window.peercallTest.api.call('bob'));
-  await waitPage(alice, () => window.peercallTest.call.state === 'connected', 15000, 'connected call');
-  await waitPage(bob, () => window.peercallTest.call.state === 'connected', 15000, 'connected call');
+  await waitPage(alice, () => window.peercallTest.call.state === 'connected', 30000, 'connected call');
+  await waitPage(bob, () => window.peercallTest.call.state === 'connected', 30000, 'connected call');
   await waitPage(alice, () => window.peercallTest.peers.bob === 'busy', 5000, 'bob busy');
   for (const page of [alice, bob]) {
-    await waitPage(page, (n) => window.peercallTest.video.frames >= n, 20000, `${FRAMES} remote frames`, FRAMES);
+    await waitPage(page, (n) => window.peercallTest.video.frames >= n, 30000, `${FRAMES} remote frames`, FRAMES);
     await waitPage(page, () => window.peercallTest.audio.packetsReceived > 0, 5000, 'remote audio packets');
-    await waitPage(page, () => window.peercallTest.latency.length >= 30, 10000, 'decoded latency stamps');
+    await waitPage(page, () => window.peercallTest.latency.length >= 30, 20000, 'decoded latency stamps');
     const s = await pageState(page);
     const p50 = percentile(s.latency, 50);
     check(p50 > 0 && p50 < 1000, `${page.label}: stamp decodes to a plausible latency (p50 ${p50} ms)`);
@@ -43,7 +43,7 @@ run('browser-call', 110, async () => {
     'two remote video tracks');
   // the first video track keeps flowing through the renegotiation
   const before = (await pageState(bob)).video.frames;
-  await waitPage(bob, (n) => window.peercallTest.video.frames >= n + 15, 5000, 'camera frames after renegotiation',
+  await waitPage(bob, (n) => window.peercallTest.video.frames >= n + 15, 15000, 'camera frames after renegotiation',
     before);
   await alice.evaluate(() => window.peercallTest.api.stopShare());
   log('alice: second track added and removed');

@@ -134,7 +134,13 @@ export function startProcess (label, cmd, args, { onLine, env } = {}) {
   child.label = label;
   child.exited = new Promise((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
   child.on('error', (e) => console.error(`${label}: ${e}`));
-  readline.createInterface({ input: child.stderr }).on('line', (l) => console.error(`${label}: ${l}`));
+  child.sanitizerReports = [];
+  readline.createInterface({ input: child.stderr }).on('line', (l) => {
+    console.error(`${label}: ${l}`);
+    if (/ERROR: (Address|Leak|UndefinedBehavior)Sanitizer|runtime error:/.test(l)) {
+      child.sanitizerReports.push(l);
+    }
+  });
   const rl = readline.createInterface({ input: child.stdout });
   rl.on('line', (l) => {
     if (onLine) {
@@ -188,8 +194,13 @@ export async function startServer (extraArgs = []) {
 export function startPeercall (args, label = 'peercall') {
   const bin = requireEnv('PEERCALL');
   const events = new EventLog(label);
+  // The lsan.supp entry for GLib's first quark block (allocated under _dl_init) matches only with
+  // full stacks: the default fast unwinder stops inside GLib, which has no frame pointers.
+  const asan = process.env.ASAN_OPTIONS || '';
+  const env = asan.includes('fast_unwind_on_malloc') ? {} : { ASAN_OPTIONS: `${asan}:fast_unwind_on_malloc=0` };
   const child = startProcess(label, bin, ['--headless', '--events', '-', ...args], {
     onLine: (l) => events.push(l),
+    env,
   });
   events.child = child;
   child.exited.then((r) => log(`${label} exited ${JSON.stringify(r)}`));
@@ -397,4 +408,43 @@ export function percentile (values, p) {
 // TURN credentials the coturn use-auth-secret way (for checking what the server hands out)
 export function turnCredential (secret, username) {
   return crypto.createHmac('sha1', secret).update(username).digest('base64');
+}
+
+// ---------------------------------------------------------------------------------------------
+// Scenario pieces shared by the browser <-> Peercall tests
+
+// Common `peercall --headless` arguments: the test sources, loopback ICE, a bound on run time.
+export function peercallArgs (server, user, name, extra = []) {
+  return ['--server', server.url, '--user', user, '--name', name, '--video-source', 'test',
+    '--audio-source', 'test', '--local-address', '127.0.0.1', '--timeout', '90', ...extra];
+}
+
+// Both directions carry media: Peercall decodes >= frames browser frames and gets audio, the
+// page renders >= frames Peercall frames and gets audio packets.
+export async function checkMediaBothWays (page, pc, frames) {
+  await pc.wait((e) => e.event === 'first-frame' && e.kind === 'video', 20000, 'first-frame video');
+  await pc.wait((e) => e.event === 'first-frame' && e.kind === 'audio', 20000, 'first-frame audio');
+  const stats = await pc.wait((e) => e.event === 'stats' && e.frames_decoded >= frames, 30000,
+    `stats with frames_decoded >= ${frames}`);
+  check(stats.frames_decoded >= frames, `Peercall decoded ${stats.frames_decoded} browser frames`);
+  await waitPage(page, (n) => window.peercallTest.video.frames >= n, 30000, `${frames} rendered frames`, frames);
+  await waitPage(page, () => window.peercallTest.audio.packetsReceived > 0, 10000, 'remote audio packets');
+  const s = await pageState(page);
+  check(s.video.frames >= frames, `the page rendered ${s.video.frames} Peercall frames ` +
+    `(${s.video.width}x${s.video.height})`);
+  check(s.audio.packetsReceived > 0, `the page received ${s.audio.packetsReceived} audio packets`);
+}
+
+// Stops peercall with SIGTERM (interrupted: exit 0 or 1 by design) and checks that the sanitizers
+// found nothing on the way out.
+export async function stopPeercall (pc) {
+  const r = await stopProcess(pc.child, 15000);
+  check(r.code === 0 || r.code === 1, `peercall stops on SIGTERM (${JSON.stringify(r)})`);
+  check(pc.child.sanitizerReports.length === 0,
+    `no sanitizer report from peercall (${pc.child.sanitizerReports.join(' | ')})`);
+}
+
+export async function checkNoPageErrors (page) {
+  const s = await pageState(page);
+  check(s.errors.length === 0, `no errors in the page (${JSON.stringify(s.errors)})`);
 }
