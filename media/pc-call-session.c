@@ -21,12 +21,13 @@
 #define DEFAULT_AUDIO_PT 111 /* what browsers use; keeps clear of webrtcbin's RTX pick (97) */
 #define DEFAULT_TWCC_ID 1
 
-/* Jitterbuffer latency (webrtcbin "latency", ms). Measured with tests/media/setup-time
- * (offer -> first decoded remote frame, loopback, 2 busy cores): 200 ms (webrtcbin's default)
- * gave ~330 ms, 50 ms ~180 ms, and the glass-to-glass stamp followed the same 150 ms gap. 50 ms
- * still covers the jitter of a home Wi-Fi/LAN path and one NACK/RTX round trip on nearby peers;
- * on worse paths late packets are concealed rather than delaying every frame. Override with
- * the "jitterbuffer-latency" property or PEERCALL_JITTERBUFFER_LATENCY. */
+/* Jitterbuffer latency (webrtcbin "latency", ms). Measured with tests/media (release build,
+ * two sessions on loopback, 2 cores under load ~17): offer -> first decoded remote frame
+ * 142-207 ms with 50 against 293-442 ms with 200 (webrtcbin's default), and glass-to-glass
+ * latency (the stamp) 42 ms against 160-184 ms. 50 ms still absorbs the jitter of a LAN or
+ * home Wi-Fi path and leaves time for one NACK/RTX round trip to a nearby peer; on worse
+ * paths a late packet costs a concealed/dropped frame instead of delaying every frame.
+ * Override with the "jitterbuffer-latency" property or PEERCALL_JITTERBUFFER_LATENCY. */
 #define DEFAULT_JITTERBUFFER_LATENCY 50
 
 /* Sender bitrate controller bounds (bits/s); see update_bitrate(). */
@@ -1593,6 +1594,9 @@ on_pad_added (GstElement *webrtc, GstPad *pad, PcCallSession *self)
                         "enable-last-sample", FALSE, NULL);
           gst_app_sink_set_callbacks (GST_APP_SINK (sink), &callbacks, self, NULL);
           g_object_set (chain[1], "threads", 1, NULL); /* see the encoder's threads */
+          /* After a loss, ask the sender for a keyframe (PLI) at once instead of decoding
+           * garbage until the next scheduled one (up to 10 s away). */
+          g_object_set (chain[0], "request-keyframe", TRUE, "wait-for-keyframe", TRUE, NULL);
         }
       ok = link_remote_chain (self, pad, chain, G_N_ELEMENTS (chain));
       if (ok)
