@@ -7,6 +7,13 @@
 #include "config.h"
 
 #include <string.h>
+#ifdef __linux__
+#include <linux/sockios.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#endif
 
 #include <libsoup/soup.h>
 
@@ -27,6 +34,9 @@
 /* libsoup 3.2 drops a connection without a close frame when a frame exceeds its limit, so its
  * limit sits above ours: frames up to this size get a proper 1009 from us (see on_ws_message). */
 #define SOUP_MAX_PAYLOAD (1024 * 1024)
+#define LISTEN_BACKLOG 1024
+/* A slow but live peer (see peer_is_draining) gets this many idle timeouts before it is cut. */
+#define IDLE_SLOW_PEER_FACTOR 4
 
 typedef struct _PcConnection PcConnection;
 
@@ -696,11 +706,38 @@ connection_force_close (PcConnection *conn)
     g_socket_shutdown (conn->socket, TRUE, TRUE, NULL);
 }
 
+/* A peer that hasn't sent a frame or pong for a while may just be slow: its pong is queued
+ * behind everything we sent before the ping. It is alive if bytes from it are waiting to be
+ * read, or if its TCP stack is still acknowledging data we have in flight. */
+static gboolean
+peer_is_draining (PcConnection *conn, gint64 idle_us)
+{
+  if (conn->socket == NULL)
+    return FALSE;
+  if (g_socket_condition_check (conn->socket, G_IO_IN) & G_IO_IN)
+    return TRUE;
+#ifdef __linux__
+  {
+    int fd = g_socket_get_fd (conn->socket);
+    struct tcp_info info = { 0 };
+    socklen_t len = sizeof info;
+    int outq = 0;
+
+    if (ioctl (fd, SIOCOUTQ, &outq) == 0 && outq > 0
+        && getsockopt (fd, IPPROTO_TCP, TCP_INFO, &info, &len) == 0
+        && (gint64)info.tcpi_last_ack_recv * 1000 < idle_us)
+      return TRUE;
+  }
+#endif
+  return FALSE;
+}
+
 static gboolean
 on_housekeeping (gpointer user_data)
 {
   PcSignalingServer *self = PC_SIGNALING_SERVER (user_data);
   gint64 now = g_get_monotonic_time ();
+  gint64 idle_us = (gint64)self->idle_timeout * G_USEC_PER_SEC;
   GHashTableIter iter;
   PcConnection *conn;
 
@@ -712,8 +749,9 @@ on_housekeeping (gpointer user_data)
           if (now - conn->close_requested_us > CLOSE_GRACE_US)
             connection_force_close (conn);
         }
-      else if (self->idle_timeout > 0
-               && now - conn->last_rx_us > (gint64)self->idle_timeout * G_USEC_PER_SEC)
+      else if (self->idle_timeout > 0 && now - conn->last_rx_us > idle_us
+               && !(peer_is_draining (conn, idle_us)
+                    && now - conn->last_rx_us < IDLE_SLOW_PEER_FACTOR * idle_us))
         {
           g_info ("idle #%" G_GUINT64_FORMAT " (%s): nothing received for %u s", conn->id,
                   conn_label (conn), self->idle_timeout);
@@ -1110,6 +1148,7 @@ pc_signaling_server_listen (PcSignalingServer *self,
                             GError **error)
 {
   g_autoptr (GSocketAddress) socket_address = NULL;
+  g_autoptr (GSocket) listen_socket = NULL;
   g_autofree char *host = NULL;
   SoupServerListenOptions options = 0;
   GSList *uris;
@@ -1129,12 +1168,18 @@ pc_signaling_server_listen (PcSignalingServer *self,
 
   if (self->tls_certificate != NULL)
     options |= SOUP_SERVER_LISTEN_HTTPS;
+  /* Our own socket for a deep accept queue: after a restart every client reconnects at once,
+   * and GLib's default backlog of 10 would drop most of those handshakes. */
   socket_address = g_inet_socket_address_new (address, port);
-  if (!soup_server_listen (self->soup, socket_address, options, error))
-    {
-      g_clear_object (&self->soup);
-      return FALSE;
-    }
+  listen_socket = g_socket_new (g_inet_address_get_family (address), G_SOCKET_TYPE_STREAM,
+                                G_SOCKET_PROTOCOL_TCP, error);
+  if (listen_socket == NULL)
+    goto failed;
+  g_socket_set_listen_backlog (listen_socket, LISTEN_BACKLOG);
+  if (!g_socket_bind (listen_socket, socket_address, TRUE, error)
+      || !g_socket_listen (listen_socket, error)
+      || !soup_server_listen_socket (self->soup, listen_socket, options, error))
+    goto failed;
 
   uris = soup_server_get_uris (self->soup);
   actual_port = uris != NULL ? (guint)g_uri_get_port (uris->data) : port;
@@ -1148,6 +1193,10 @@ pc_signaling_server_listen (PcSignalingServer *self,
 
   self->housekeeping_id = g_timeout_add_seconds (HOUSEKEEPING_INTERVAL, on_housekeeping, self);
   return TRUE;
+
+failed:
+  g_clear_object (&self->soup);
+  return FALSE;
 }
 
 const char *
