@@ -464,7 +464,7 @@ raw_ws_connect (TestServer *server)
       = g_socket_client_connect_to_host (socket_client, "127.0.0.1", server->port, NULL, &error);
   g_assert_no_error (error);
   raw->socket = g_socket_connection_get_socket (raw->connection);
-  g_socket_set_timeout (raw->socket, 10);
+  g_socket_set_timeout (raw->socket, MAX (10, TEST_TIMEOUT_MS / 1000));
 
   request = g_strdup_printf ("GET /ws HTTP/1.1\r\n"
                              "Host: 127.0.0.1:%u\r\n"

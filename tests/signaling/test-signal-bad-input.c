@@ -18,6 +18,7 @@ typedef struct
   TestServer *server;
   guint index;
   guint32 seed;
+  RawWs *conns[2];
   guint frames_sent;
   guint replies;
   gint done;
@@ -125,29 +126,32 @@ make_bad_frame (GRand *rand, guint8 *out_opcode, gboolean registered)
   return g_string_free_to_bytes (s);
 }
 
+/* Two connections per attacker, opened before any flood starts; the second one is signed in,
+ * so the parser's errors meet the registered paths too. */
+static void
+attacker_connect (Attacker *attacker)
+{
+  g_autofree char *hello = g_strdup_printf ("{\"type\":\"hello\",\"version\":1,\"user\":"
+                                            "\"attacker-%u\",\"name\":\"Attacker\"}",
+                                            attacker->index);
+  guint8 opcode;
+  GBytes *payload;
+
+  attacker->conns[0] = raw_ws_connect (attacker->server);
+  attacker->conns[1] = raw_ws_connect (attacker->server);
+  g_assert_true (raw_ws_send_text (attacker->conns[1], hello));
+  g_assert_true (raw_ws_read_frame (attacker->conns[1], &opcode, &payload));
+  g_assert_nonnull (strstr (g_bytes_get_data (payload, NULL), "\"welcome\""));
+  g_bytes_unref (payload);
+}
+
 static gpointer
 attacker_thread (gpointer user_data)
 {
   Attacker *attacker = user_data;
   g_autoptr (GRand) rand = g_rand_new_with_seed (attacker->seed);
-  RawWs *conns[2];
+  RawWs **conns = attacker->conns;
   guint sent[2] = { 0 };
-
-  conns[0] = raw_ws_connect (attacker->server);
-  conns[1] = raw_ws_connect (attacker->server);
-  {
-    /* the second connection is signed in, so the parser's errors meet the registered paths */
-    g_autofree char *hello = g_strdup_printf ("{\"type\":\"hello\",\"version\":1,\"user\":"
-                                              "\"attacker-%u\",\"name\":\"Attacker\"}",
-                                              attacker->index);
-    guint8 opcode;
-    GBytes *payload;
-
-    g_assert_true (raw_ws_send_text (conns[1], hello));
-    g_assert_true (raw_ws_read_frame (conns[1], &opcode, &payload));
-    g_assert_nonnull (strstr (g_bytes_get_data (payload, NULL), "\"welcome\""));
-    g_bytes_unref (payload);
-  }
 
   for (guint i = 0; i < 2 * FRAMES_PER_CONN; i++)
     {
@@ -332,6 +336,10 @@ test_bad_input (void)
       attackers[i].server = server;
       attackers[i].index = i;
       attackers[i].seed = seed + i + 1;
+      attacker_connect (&attackers[i]);
+    }
+  for (guint i = 0; i < N_ATTACKERS; i++)
+    {
       threads[i] = g_thread_new ("attacker", attacker_thread, &attackers[i]);
     }
 
