@@ -1,13 +1,13 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // Benchmark: Chromium calls `peercall --headless --auto-answer --latency-probe` through the real
-// peercall-signal, CALLS times. Prints call setup time (accept -> first decoded/rendered frame,
+// peercall-signal, CALLS times (a fresh peercall each time: a headless run is one call). Prints call setup time (accept -> first decoded/rendered frame,
 // each side on its own clock) and glass-to-glass latency p50/p95 both ways from the DESIGN.md
 // latency stamp (the page paints it on a canvas camera and reads Peercall's off the remote video;
 // Peercall's test source paints it and --latency-probe reads the browser's).
 // Run: meson test -C BUILD --benchmark browser-setup -v   (or by hand with PEERCALL/PEERCALL_SIGNAL set)
 import {
   launchChromium, log, openClient, pageState, peercallArgs, percentile, run, sleep, startPeercall, startServer,
-  waitPage,
+  stopProcess, waitPage,
 } from '../browser/lib.mjs';
 
 const CALLS = Number(process.env.PEERCALL_BENCH_CALLS || 5);
@@ -17,13 +17,8 @@ const fmt = (v) => (Number.isFinite(v) ? `${Math.round(v)} ms` : 'n/a');
 
 run('browser-setup', 60 + CALLS * (MEDIA_SECONDS + 30), async () => {
   const server = await startServer();
-  const pc = startPeercall(peercallArgs(server, 'desk', 'Desk', ['--auto-answer', '--latency-probe']));
-  const [browser] = await Promise.all([
-    launchChromium(),
-    pc.wait((e) => e.event === 'registered', 20000, 'registered'),
-  ]);
+  const browser = await launchChromium();
   const page = await openClient(browser, server, { user: 'web', name: 'Web', latencyStamp: '1' });
-  await waitPage(page, () => window.peercallTest.peers.desk === 'available', 5000, 'presence of desk');
 
   const browserSetup = []; // page: accept received -> first Peercall frame rendered
   const browserConnect = []; // page: accept received -> connectionState connected
@@ -32,7 +27,9 @@ run('browser-setup', 60 + CALLS * (MEDIA_SECONDS + 30), async () => {
   const toPeercall = []; // glass-to-glass, browser -> Peercall
 
   for (let i = 0; i < CALLS; i++) {
-    const seen = pc.list.length;
+    const pc = startPeercall(peercallArgs(server, 'desk', 'Desk', ['--auto-answer', '--latency-probe']));
+    await pc.wait((e) => e.event === 'registered', 20000, 'registered');
+    await waitPage(page, () => window.peercallTest.peers.desk === 'available', 5000, 'presence of desk');
     const callId = await page.evaluate(() => {
       window.peercallTest.api.call('desk');
       return window.peercallTest.call.id;
@@ -56,12 +53,12 @@ run('browser-setup', 60 + CALLS * (MEDIA_SECONDS + 30), async () => {
     browserConnect.push(c);
     peercallSetup.push(p);
     // skip the first second of each call: the encoders are still ramping up
-    const lat = pc.list.slice(seen).filter((e) => mine(e) && e.event === 'latency' && e.t_ms > first.t_ms + 1000);
+    const lat = pc.list.filter((e) => mine(e) && e.event === 'latency' && e.t_ms > first.t_ms + 1000);
     toPeercall.push(...lat.map((e) => e.ms));
     toBrowser.push(...s.latency.slice(30));
     log(`call ${i + 1}/${CALLS}: browser accept->first frame ${fmt(b)} (connected ${fmt(c)}), ` +
       `Peercall accept->first frame ${fmt(p)}, latency samples ${s.latency.length} / ${lat.length}`);
-    await waitPage(page, () => window.peercallTest.peers.desk === 'available', 5000, 'desk available again');
+    await stopProcess(pc.child, 10000);
   }
 
   console.log('');

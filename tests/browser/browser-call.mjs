@@ -87,4 +87,19 @@ run('browser-call', 170, async () => {
   await carol.click('#decline');
   await waitPage(alice, () => window.peercallTest.call.state === 'ended', 2000, 'declined call');
   check((await pageState(alice)).call.reason === 'declined', 'alice sees the decline');
+
+  // Sign in through the form; a taken user name is refused with a readable message
+  const dave = await browserB.newPage();
+  await dave.goto(`${server.http}?test=1`, { timeout: 15000 });
+  await dave.fill('#user', 'alice');
+  await dave.fill('#display-name', 'Not Alice');
+  await dave.click('#sign-in-button');
+  await dave.waitForSelector('#sign-in-error:not([hidden])', { timeout: 5000 });
+  const refused = await dave.textContent('#sign-in-error');
+  check(/already signed in/.test(refused), `a taken user name is refused: "${refused}"`);
+  await dave.fill('#user', 'dave');
+  await dave.click('#sign-in-button');
+  await dave.waitForSelector('#contacts-page:not([hidden])', { timeout: 5000 });
+  await dave.waitForSelector('#contacts li[data-user="alice"] .call-button:not([disabled])', { timeout: 5000 });
+  check(true, 'dave signs in through the form and can call alice');
 });
