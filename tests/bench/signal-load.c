@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <unistd.h>
 
 #include <libsoup/soup.h>
 
@@ -258,6 +259,29 @@ read_status_kb (const char *pid, const char *field)
   return line != NULL ? g_ascii_strtoull (line + strlen (field), NULL, 10) : 0;
 }
 
+/* CPU seconds (user + system) a process has used, from /proc/PID/stat. */
+static double
+process_cpu_s (const char *pid)
+{
+  g_autofree char *path = g_strdup_printf ("/proc/%s/stat", pid);
+  g_autofree char *contents = NULL;
+  g_auto (GStrv) fields = NULL;
+  const char *after_comm;
+
+  if (!g_file_get_contents (path, &contents, NULL, NULL))
+    return 0;
+  /* the command name may contain spaces: fields start after its closing parenthesis */
+  after_comm = strrchr (contents, ')');
+  if (after_comm == NULL)
+    return 0;
+  fields = g_strsplit (after_comm + 2, " ", -1);
+  if (g_strv_length (fields) < 13)
+    return 0;
+  /* fields[11] and [12] are utime and stime (stat fields 14 and 15) */
+  return (g_ascii_strtod (fields[11], NULL) + g_ascii_strtod (fields[12], NULL))
+         / sysconf (_SC_CLK_TCK);
+}
+
 static void
 on_line (GObject *source, GAsyncResult *result, gpointer user_data)
 {
@@ -331,7 +355,7 @@ main (int argc, char **argv)
   gboolean exited = FALSE;
   guint tick_id;
   const char *pid;
-  double elapsed_s;
+  double elapsed_s, server_cpu_s, self_cpu_s;
 
   g_option_context_add_main_entries (context, entries, NULL);
   if (!g_option_context_parse (context, &argc, &argv, &error))
@@ -414,9 +438,13 @@ main (int argc, char **argv)
   run_for_ms (1000);
   bench.measuring = TRUE;
   t_end = g_get_monotonic_time ();
+  server_cpu_s = process_cpu_s (pid);
+  self_cpu_s = process_cpu_s ("self");
   run_for_ms (duration * 1000);
   bench.measuring = FALSE;
   elapsed_s = (g_get_monotonic_time () - t_end) / (double)G_USEC_PER_SEC;
+  server_cpu_s = process_cpu_s (pid) - server_cpu_s;
+  self_cpu_s = process_cpu_s ("self") - self_cpu_s;
   rss_kb = read_status_kb (pid, "VmRSS:");
   hwm_kb = read_status_kb (pid, "VmHWM:");
   g_source_remove (tick_id);
@@ -441,6 +469,11 @@ main (int argc, char **argv)
     printf ("server RSS:           %" G_GUINT64_FORMAT " KiB idle, %" G_GUINT64_FORMAT
             " KiB under load (peak %" G_GUINT64_FORMAT " KiB)\n",
             rss_idle_kb, rss_kb, hwm_kb);
+    printf ("CPU while relaying:   server %.0f %% of a core, this client process %.0f %%\n",
+            100 * server_cpu_s / elapsed_s, 100 * self_cpu_s / elapsed_s);
+    if (bench.received > 0)
+      printf ("server CPU per relay: %.1f µs (a ceiling of ~%.0f relays/s per core)\n",
+              1e6 * server_cpu_s / bench.received, bench.received / MAX (server_cpu_s, 1e-3));
     printf ("errors:               %u\n", bench.n_errors);
   }
   fflush (stdout);
