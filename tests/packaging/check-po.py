@@ -4,6 +4,7 @@
 
   check-po.py format SOURCE_ROOT LANG     msgfmt --check (format strings, header, domain)
   check-po.py complete SOURCE_ROOT LANG   every message of the current sources is translated
+  check-po.py extractable SOURCE_ROOT     xgettext extracts every translatable string whole
 
 The second form extracts a fresh template from po/POTFILES.in the way i18n.gettext's glib preset
 does and compares it with msgcmp: a string added to the code without a translation fails it.
@@ -46,25 +47,22 @@ def check_format(root, lang):
     return 0
 
 
+def extract(root, pot):
+    """The template of the current sources, as `meson compile peercall-pot` makes it."""
+    proc = run(['xgettext', '--package-name=peercall', '-D', root,
+                '--files-from=' + os.path.join(root, 'po', 'POTFILES.in'),
+                '-o', pot] + XGETTEXT_ARGS)
+    if proc.returncode != 0:
+        print(proc.stderr, file=sys.stderr)
+        return False
+    return True
+
+
 def check_complete(root, lang):
     po = os.path.join(root, 'po', lang + '.po')
     with tempfile.TemporaryDirectory() as tmp:
         pot = os.path.join(tmp, 'peercall.pot')
-        proc = run(['xgettext', '--package-name=peercall', '-D', root,
-                    '--files-from=' + os.path.join(root, 'po', 'POTFILES.in'),
-                    '-o', pot] + XGETTEXT_ARGS)
-        if proc.returncode != 0:
-            print(proc.stderr, file=sys.stderr)
-            return 1
-        # a string glued to a macro ("%" G_GINT64_FORMAT " packets") is cut at the macro:
-        # xgettext extracts "%" and the program never finds the translation of the whole string
-        with open(pot, encoding='utf-8') as f:
-            template = f.read()
-        cut = re.findall(r'^#: (.*)\n(?:#.*\n)*msgid "(?:[^"]*[^%])?%"$', template, re.M)
-        if cut:
-            print(f'error: translatable strings cut at a format macro at {", ".join(cut)}: use '
-                  'PRId64 and friends from <inttypes.h> (xgettext understands them) or a cast',
-                  file=sys.stderr)
+        if not extract(root, pot):
             return 1
         proc = run(['msgcmp', po, pot])
         if proc.returncode != 0:
@@ -78,7 +76,29 @@ def check_complete(root, lang):
     return 0
 
 
+def check_extractable(root):
+    """Every translatable string reaches the template whole."""
+    with tempfile.TemporaryDirectory() as tmp:
+        pot = os.path.join(tmp, 'peercall.pot')
+        if not extract(root, pot):
+            return 1
+        with open(pot, encoding='utf-8') as f:
+            template = f.read()
+    # a string glued to a macro ("%" G_GINT64_FORMAT " packets") is cut at the macro:
+    # xgettext extracts "%" and the program never finds the translation of the whole string
+    cut = re.findall(r'^#: (.*)\n(?:#.*\n)*msgid "(?:[^"]*[^%])?%"$', template, re.M)
+    if cut:
+        print(f'error: translatable strings cut at a format macro at {", ".join(cut)}: use '
+              'PRId64 and friends from <inttypes.h> (xgettext understands them) or a cast',
+              file=sys.stderr)
+        return 1
+    print(f'{template.count(chr(10) + "msgid ") - 1} messages extracted whole')
+    return 0
+
+
 def main():
+    if sys.argv[1] == 'extractable':
+        return check_extractable(sys.argv[2])
     mode, root, lang = sys.argv[1:4]
     return {'format': check_format, 'complete': check_complete}[mode](root, lang)
 
