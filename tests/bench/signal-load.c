@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -293,8 +294,15 @@ on_line (GObject *source, GAsyncResult *result, gpointer user_data)
 }
 
 static void
+die_with_parent (gpointer user_data)
+{
+  prctl (PR_SET_PDEATHSIG, SIGTERM);
+}
+
+static void
 start_server (Bench *bench, const char *binary)
 {
+  g_autoptr (GSubprocessLauncher) launcher = NULL;
   g_autoptr (GError) error = NULL;
   g_autoptr (GDataInputStream) out = NULL;
   g_autofree char *line = NULL;
@@ -303,8 +311,11 @@ start_server (Bench *bench, const char *binary)
 
   /* All clients share this one process: during the presence storms of sign-in and call setup
    * (N² updates) their pongs lag far behind, which separate real clients' wouldn't. */
-  bench->server = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE, &error, binary, "--listen",
-                                    "127.0.0.1:0", "--idle-timeout", "600", NULL);
+  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
+  /* however this process ends (a failed run exits early), the server goes with it */
+  g_subprocess_launcher_set_child_setup (launcher, die_with_parent, NULL, NULL);
+  bench->server = g_subprocess_launcher_spawn (launcher, &error, binary, "--listen", "127.0.0.1:0",
+                                               "--idle-timeout", "600", NULL);
   if (bench->server == NULL)
     {
       g_printerr ("signal-load: can't start %s: %s\n", binary, error->message);
