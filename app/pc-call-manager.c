@@ -488,40 +488,40 @@ start_ring_timer (PcCallManager *self)
     self->ring_timeout_id = g_timeout_add_seconds (self->ring_timeout, on_ring_timeout, self);
 }
 
-/* TRUE when a remote description sends video to us: a video m-line with a port and a direction
- * that is not recvonly/inactive. Decides what --exit-after-frames waits for. */
+/* TRUE when a remote description sends video to us: a video m-line that is not rejected (port 0
+ * without bundle-only) and whose direction is not recvonly/inactive. Decides what
+ * --exit-after-frames waits for. */
 static gboolean
 sdp_sends_video (const char *sdp_text)
 {
   g_autoptr (GstSDPMessage) sdp = NULL;
-  gboolean sends = FALSE;
 
-  if (gst_sdp_message_new_from_text (sdp_text, &sdp) != GST_SDP_OK)
+  if (sdp_text == NULL || gst_sdp_message_new_from_text (sdp_text, &sdp) != GST_SDP_OK)
     return FALSE;
 
   for (guint i = 0; i < gst_sdp_message_medias_len (sdp); i++)
     {
       const GstSDPMedia *media = gst_sdp_message_get_media (sdp, i);
+      gboolean bundle_only = FALSE;
+      gboolean sending = TRUE;
 
-      if (g_strcmp0 (gst_sdp_media_get_media (media), "video") != 0
-          || gst_sdp_media_get_port (media) == 0)
+      if (g_strcmp0 (gst_sdp_media_get_media (media), "video") != 0)
         continue;
-      {
-        gboolean sending = TRUE;
+      for (guint j = 0; j < gst_sdp_media_attributes_len (media); j++)
+        {
+          const GstSDPAttribute *attr = gst_sdp_media_get_attribute (media, j);
 
-        for (guint j = 0; j < gst_sdp_media_attributes_len (media); j++)
-          {
-            const GstSDPAttribute *attr = gst_sdp_media_get_attribute (media, j);
-
-            if (g_strcmp0 (attr->key, "recvonly") == 0 || g_strcmp0 (attr->key, "inactive") == 0)
-              sending = FALSE;
-          }
-        if (!sending)
-          continue;
-      }
-      sends = TRUE;
+          if (g_strcmp0 (attr->key, "bundle-only") == 0)
+            bundle_only = TRUE;
+          else if (g_strcmp0 (attr->key, "recvonly") == 0 || g_strcmp0 (attr->key, "inactive") == 0)
+            sending = FALSE;
+        }
+      if (gst_sdp_media_get_port (media) == 0 && !bundle_only)
+        continue;
+      if (sending)
+        return TRUE;
     }
-  return sends;
+  return FALSE;
 }
 
 /* Incoming messages */
@@ -628,6 +628,8 @@ on_client_message (PcSignalingClient *client, PcMessage *message, PcCallManager 
         }
       if (sdp_sends_video (message->sdp))
         pc_call_set_remote_video (call, TRUE);
+      g_debug ("call %s: remote %s, sends video: %d", pc_call_get_id (call), message->sdp_type,
+               pc_call_get_remote_video (call));
       if (!pc_call_session_set_remote_description (pc_call_get_session (call), message->sdp_type,
                                                    message->sdp, &error))
         {

@@ -31,6 +31,8 @@ enum
   SIGNAL_FIRST_FRAME,
   SIGNAL_STATS,
   SIGNAL_LATENCY,
+  SIGNAL_VIDEO_SOURCE_CHANGED,
+  SIGNAL_NEGOTIATION,
   N_SIGNALS
 };
 
@@ -144,6 +146,24 @@ static void
 on_session_latency (PcCallSession *session, double ms, PcCall *self)
 {
   g_signal_emit (self, signals[SIGNAL_LATENCY], 0, ms);
+}
+
+static void
+on_session_video_source (PcCallSession *session, GParamSpec *pspec, PcCall *self)
+{
+  PcMediaSourceKind kind = pc_call_session_get_video_source (session);
+
+  g_signal_emit (self, signals[SIGNAL_VIDEO_SOURCE_CHANGED], 0,
+                 pc_media_source_kind_to_string (kind));
+}
+
+static void
+on_session_local_description (PcCallSession *session,
+                              const char *sdp_type,
+                              const char *sdp,
+                              PcCall *self)
+{
+  g_signal_emit (self, signals[SIGNAL_NEGOTIATION], 0, sdp_type);
 }
 
 static void
@@ -298,6 +318,12 @@ pc_call_class_init (PcCallClass *klass)
                       G_TYPE_NONE, 1, PC_TYPE_CALL_STATS | G_SIGNAL_TYPE_STATIC_SCOPE);
   signals[SIGNAL_LATENCY] = g_signal_new ("latency", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                                           0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_DOUBLE);
+  signals[SIGNAL_VIDEO_SOURCE_CHANGED]
+      = g_signal_new ("video-source-changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL,
+                      NULL, NULL, G_TYPE_NONE, 1, G_TYPE_STRING);
+  signals[SIGNAL_NEGOTIATION]
+      = g_signal_new ("negotiation", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
+                      NULL, G_TYPE_NONE, 1, G_TYPE_STRING);
 }
 
 static void
@@ -469,6 +495,10 @@ pc_call_set_session (PcCall *self, PcCallSession *session)
                                0);
       g_signal_connect_object (session, "stats", G_CALLBACK (on_session_stats), self, 0);
       g_signal_connect_object (session, "latency", G_CALLBACK (on_session_latency), self, 0);
+      g_signal_connect_object (session, "notify::video-source",
+                               G_CALLBACK (on_session_video_source), self, 0);
+      g_signal_connect_object (session, "local-description",
+                               G_CALLBACK (on_session_local_description), self, 0);
     }
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SESSION]);
 }

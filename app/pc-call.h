@@ -71,6 +71,9 @@ G_DECLARE_FINAL_TYPE (PcCall, pc_call, PC, CALL, GObject)
  *   "first-frame" (const char *kind, guint width, guint height)
  *   "stats"       (PcCallStats *stats)
  *   "latency"     (double ms)
+ *   "video-source-changed" (const char *kind)  the outgoing video switched ("camera", "screen",
+ *                 "test", "none"), e.g. screen sharing started or its portal session ended
+ *   "negotiation" (const char *sdp_type)       a local offer/answer was made
  */
 
 const char *pc_call_get_id (PcCall *self);

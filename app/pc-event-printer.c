@@ -192,6 +192,28 @@ on_call_latency (PcCall *call, double ms, PcEventPrinter *self)
 }
 
 static void
+on_call_video_source (PcCall *call, const char *kind, PcEventPrinter *self)
+{
+  EventLine line;
+
+  line_begin (self, &line, "video-source");
+  line_string (&line, "call", pc_call_get_id (call));
+  line_string (&line, "kind", kind);
+  line_end (self, &line);
+}
+
+static void
+on_call_negotiation (PcCall *call, const char *sdp_type, PcEventPrinter *self)
+{
+  EventLine line;
+
+  line_begin (self, &line, "negotiation");
+  line_string (&line, "call", pc_call_get_id (call));
+  line_string (&line, "type", sdp_type);
+  line_end (self, &line);
+}
+
+static void
 on_call_added (PcCallManager *manager, PcCall *call, PcEventPrinter *self)
 {
   print_call_state (self, call);
@@ -200,6 +222,9 @@ on_call_added (PcCallManager *manager, PcCall *call, PcEventPrinter *self)
   g_signal_connect_object (call, "first-frame", G_CALLBACK (on_call_first_frame), self, 0);
   g_signal_connect_object (call, "stats", G_CALLBACK (on_call_stats), self, 0);
   g_signal_connect_object (call, "latency", G_CALLBACK (on_call_latency), self, 0);
+  g_signal_connect_object (call, "video-source-changed", G_CALLBACK (on_call_video_source), self,
+                           0);
+  g_signal_connect_object (call, "negotiation", G_CALLBACK (on_call_negotiation), self, 0);
 }
 
 static void

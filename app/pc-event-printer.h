@@ -16,7 +16,8 @@ G_DECLARE_FINAL_TYPE (PcEventPrinter, pc_event_printer, PC, EVENT_PRINTER, GObje
 PcEventPrinter *pc_event_printer_new (const char *path, gint64 start_time, GError **error);
 
 /* Prints the manager's events from now on: registered, presence, call-state, ice-state,
- * first-frame, stats, latency, error. */
+ * first-frame, stats, latency, error (DESIGN.md), plus video-source {call, kind} and
+ * negotiation {call, type}. */
 void pc_event_printer_attach (PcEventPrinter *self, PcCallManager *manager);
 
 void pc_event_printer_print_error (PcEventPrinter *self, const char *code, const char *message);

@@ -5,6 +5,7 @@
 
 #include <glib/gi18n.h>
 #include <math.h>
+#include <string.h>
 
 #include "pc-options.h"
 #include "pc-protocol.h"
@@ -37,6 +38,9 @@ pc_options_free (PcOptions *options)
   g_free (options->ice_transport_policy);
   g_strfreev (options->ice_servers);
   g_free (options->events);
+  g_free (options->dump_frame);
+  g_strfreev (options->switch_source_after);
+  g_clear_pointer (&options->switches, g_array_unref);
   g_free (options);
 }
 
@@ -76,6 +80,10 @@ pc_options_get_entries (PcOptions *o)
       "SECONDS" },
     { "latency-probe", 0, 0, G_OPTION_ARG_NONE, &o->latency_probe,
       N_ ("Read the latency stamp of received video"), NULL },
+    { "dump-frame", 0, 0, G_OPTION_ARG_FILENAME, &o->dump_frame,
+      N_ ("When the call ends, save the last received video frame as PNG"), "FILE" },
+    { "switch-source-after", 0, 0, G_OPTION_ARG_STRING_ARRAY, &o->switch_source_after,
+      N_ ("Switch the outgoing video SECONDS after connecting (repeatable)"), "SECONDS:KIND" },
     { NULL },
   };
 
@@ -119,6 +127,15 @@ check_seconds (double value, const char *option, GError **error)
   if (!isfinite (value) || value < 0 || value > 7 * 24 * 3600)
     return bad_value (error, "--%s: %g is not a number of seconds", option, value);
   return TRUE;
+}
+
+static int
+compare_switches (gconstpointer a, gconstpointer b)
+{
+  double da = ((const PcSourceSwitch *)a)->seconds;
+  double db = ((const PcSourceSwitch *)b)->seconds;
+
+  return da < db ? -1 : da > db ? 1 : 0;
 }
 
 gboolean
@@ -187,6 +204,33 @@ pc_options_validate (PcOptions *o, GError **error)
         if (!g_hostname_is_ip_address (*a))
           return bad_value (error, "--local-address: “%s” is not an IP address", *a);
     }
+  if (o->dump_frame != NULL && *o->dump_frame == '\0')
+    return bad_value (error, "--dump-frame: give a file name");
+  g_clear_pointer (&o->switches, g_array_unref);
+  o->switches = g_array_new (FALSE, FALSE, sizeof (PcSourceSwitch));
+  if (o->switch_source_after != NULL)
+    {
+      for (char **a = o->switch_source_after; *a; a++)
+        {
+          PcSourceSwitch sw = { 0 };
+          const char *colon = strchr (*a, ':');
+          g_autofree char *number = colon ? g_strndup (*a, colon - *a) : NULL;
+          char *end = NULL;
+
+          if (number != NULL)
+            sw.seconds = g_ascii_strtod (number, &end);
+          if (number == NULL || end == number || *end != '\0' || !isfinite (sw.seconds)
+              || sw.seconds < 0 || !pc_media_source_kind_from_string (colon + 1, &sw.kind)
+              || sw.kind == PC_MEDIA_SOURCE_MIC || sw.kind == PC_MEDIA_SOURCE_AUTO)
+            return bad_value (error,
+                              "--switch-source-after: “%s” is not SECONDS:KIND (KIND camera, "
+                              "screen, test or none)",
+                              *a);
+          g_array_append_val (o->switches, sw);
+        }
+    }
+  g_array_sort (o->switches, compare_switches);
+
   if (o->headless && o->user == NULL)
     return bad_value (error, "--headless needs --user");
 

@@ -39,12 +39,21 @@ typedef struct
   double hangup_after;
   double timeout;
   gboolean latency_probe;
+  char *dump_frame;           /* extra: PNG of the last decoded remote frame */
+  char **switch_source_after; /* extra: SECONDS:KIND, repeatable */
 
   /* filled by pc_options_validate () */
   PcMediaSourceKind video_kind;
   PcMediaSourceKind audio_kind;
   PcIceTransportPolicy policy;
+  GArray *switches; /* of PcSourceSwitch, sorted by time */
 } PcOptions;
+
+typedef struct
+{
+  double seconds; /* after the call is connected */
+  PcMediaSourceKind kind;
+} PcSourceSwitch;
 
 PcOptions *pc_options_new (void);
 void pc_options_free (PcOptions *options);

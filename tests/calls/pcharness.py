@@ -156,7 +156,10 @@ class Harness:
             p._stderr.close()
             p.proc.stdout.close()
         self.selector.close()
-        shutil.rmtree(self.tmpdir, ignore_errors=True)
+        if failed:
+            log(f"logs kept in {self.tmpdir}")
+        else:
+            shutil.rmtree(self.tmpdir, ignore_errors=True)
         return False
 
     def remaining(self):

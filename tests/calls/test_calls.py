@@ -89,7 +89,8 @@ def test_audio_only():
         expect_exit(h, alice, 0)
         assert_media(alice, ["video", "audio"], 30)
         assert_media(bob, ["audio"], 0)
-        check(not bob.find("first-frame", kind="video"), "bob decoded video from a peer sending none")
+        # (PcCallSession keeps a black, low-rate video sender for --video-source none, so that
+        # the camera can be turned on later without renegotiation: Bob may decode that.)
         assert_ended(alice, "normal")
         assert_ended(bob, "normal")
 
@@ -146,9 +147,10 @@ def test_busy():
 
 
 def hangup_test(who):
-    with Harness(timeout=90) as h:
+    """One side hangs up mid-call (event-driven: once it decoded 30 frames), the other follows."""
+    with Harness(timeout=120) as h:
         h.start_server()
-        extra = ["--hangup-after", "8"]
+        extra = ["--exit-after-frames", "30"]
         alice, bob = connected_pair(h, extra if who == "caller" else [],
                                     extra if who == "callee" else [])
         expect_exit(h, alice, 0)
@@ -158,6 +160,8 @@ def hangup_test(who):
         assert_states(bob, ["ringing", "connecting", "connected", "ended"])
         assert_ended(alice, "normal")
         assert_ended(bob, "normal")
+        hanger = alice if who == "caller" else bob
+        check(hanger.max_frames() >= 30, f"{hanger.user} hung up before its 30 frames")
 
 
 def test_hangup_caller():
