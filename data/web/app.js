@@ -720,6 +720,7 @@
       pc.oniceconnectionstatechange = () => {
         const state = pc.iceConnectionState;
         if (state === 'connected' || state === 'completed') {
+          mark('iceConnected');
           this.selectedPair().then((pair) => {
             emit('ice-state', Object.assign({ call: this.id, state }, pair));
             if (TEST) {
@@ -777,6 +778,7 @@
     }
 
     sendDescription (desc) {
+      mark(desc.type === 'offer' ? 'offerSent' : 'answerSent');
       send({ type: 'sdp', to: this.peer, call: this.id, description: { type: desc.type, sdp: desc.sdp } });
     }
 
@@ -793,6 +795,7 @@
         return;
       }
       this.settingRemoteAnswer = description.type === 'answer';
+      mark(description.type === 'offer' ? 'offerReceived' : 'answerReceived');
       try {
         await pc.setRemoteDescription(description); // a polite peer rolls back its own offer here
       } finally {
@@ -1076,6 +1079,7 @@
       ui.incoming.showModal();
     }
     ui.accept.focus();
+    startRingtone();
   }
 
   function acceptCall () {
@@ -1136,8 +1140,54 @@
   }
 
   function closeIncoming () {
+    stopRingtone();
     if (ui.incoming.open) {
       ui.incoming.close();
+    }
+  }
+
+  // A soft two-tone ring while a call waits for an answer (WebAudio: nothing to download)
+  const ringtone = { ctx: null, timer: 0, title: '' };
+  function startRingtone () {
+    stopRingtone();
+    ringtone.title = document.title;
+    document.title = `Incoming call — ${ringtone.title}`;
+    try {
+      ringtone.ctx = new AudioContext();
+    } catch (e) {
+      return;
+    }
+    const ring = () => {
+      const ctx = ringtone.ctx;
+      if (!ctx || ctx.state === 'closed') {
+        return;
+      }
+      const gain = ctx.createGain();
+      gain.connect(ctx.destination);
+      const t = ctx.currentTime;
+      gain.gain.setValueAtTime(0, t);
+      gain.gain.linearRampToValueAtTime(0.15, t + 0.05);
+      gain.gain.setValueAtTime(0.15, t + 0.9);
+      gain.gain.linearRampToValueAtTime(0, t + 1.0);
+      for (const f of [440, 480]) {
+        const osc = ctx.createOscillator();
+        osc.frequency.value = f;
+        osc.connect(gain);
+        osc.start(t);
+        osc.stop(t + 1.0);
+      }
+    };
+    ring();
+    ringtone.timer = setInterval(ring, 3000);
+  }
+
+  function stopRingtone () {
+    clearInterval(ringtone.timer);
+    ringtone.timer = 0;
+    if (ringtone.ctx) {
+      ringtone.ctx.close().catch(() => {});
+      ringtone.ctx = null;
+      document.title = ringtone.title;
     }
   }
 

@@ -22,6 +22,8 @@ run('browser-setup', 60 + CALLS * (MEDIA_SECONDS + 30), async () => {
 
   const browserSetup = []; // page: accept received -> first Peercall frame rendered
   const browserConnect = []; // page: accept received -> connectionState connected
+  const phases = { offer: [], answer: [], ice: [], dtls: [] }; // page: where the setup time goes
+  const peercallAnswer = []; // browser's offer sent -> Peercall's `negotiation` answer event (wall clock)
   const peercallSetup = []; // Peercall: accept sent (connecting) -> first browser frame decoded
   const toBrowser = []; // glass-to-glass, Peercall -> browser
   const toPeercall = []; // glass-to-glass, browser -> Peercall
@@ -51,6 +53,15 @@ run('browser-setup', 60 + CALLS * (MEDIA_SECONDS + 30), async () => {
     const p = first.t_ms - connecting.t_ms;
     browserSetup.push(b);
     browserConnect.push(c);
+    const m = s.timings;
+    phases.offer.push(m.offerSent - m.accept); // local media + createOffer
+    phases.answer.push(m.answerReceived - m.offerSent); // Peercall answers (signaling round trip)
+    phases.ice.push(m.iceConnected - m.answerReceived); // connectivity checks
+    phases.dtls.push(m.connected - m.iceConnected); // DTLS handshake
+    const answered = pc.find((e) => mine(e) && e.event === 'negotiation' && e.type === 'answer');
+    if (answered) {
+      peercallAnswer.push(answered.arrived_ms - s.wallTimings.offerSent);
+    }
     peercallSetup.push(p);
     // skip the first second of each call: the encoders are still ramping up
     const lat = pc.list.filter((e) => mine(e) && e.event === 'latency' && e.t_ms > first.t_ms + 1000);
@@ -66,6 +77,10 @@ run('browser-setup', 60 + CALLS * (MEDIA_SECONDS + 30), async () => {
   console.log(`  setup, browser side: accept -> first Peercall frame rendered  p50 ${fmt(percentile(browserSetup, 50))}` +
     `  max ${fmt(Math.max(...browserSetup))}`);
   console.log(`  setup, browser side: accept -> connected                       p50 ${fmt(percentile(browserConnect, 50))}`);
+  console.log(`    of which: offer sent ${fmt(percentile(phases.offer, 50))}, Peercall's answer back ` +
+    `${fmt(percentile(phases.answer, 50))}, ICE ${fmt(percentile(phases.ice, 50))}, ` +
+    `DTLS ${fmt(percentile(phases.dtls, 50))} (p50 each); Peercall's answer created ` +
+    `${fmt(percentile(peercallAnswer, 50))} after the offer left the browser`);
   console.log(`  setup, Peercall side: accept -> first browser frame decoded    p50 ${fmt(percentile(peercallSetup, 50))}` +
     `  max ${fmt(Math.max(...peercallSetup))}`);
   console.log(`  glass-to-glass Peercall -> browser: p50 ${fmt(percentile(toBrowser, 50))}` +
