@@ -182,6 +182,7 @@ main (int argc, char **argv)
   g_autofree char *tls_key = NULL;
   int keepalive = 15;
   int idle_timeout = 40;
+  int hello_timeout = 30;
   gboolean version = FALSE;
   const GOptionEntry entries[] = {
     { "listen", 'l', 0, G_OPTION_ARG_STRING, &listen,
@@ -215,6 +216,9 @@ main (int argc, char **argv)
       "Seconds between WebSocket pings (default 15, 0 = off)", "SECONDS" },
     { "idle-timeout", 0, 0, G_OPTION_ARG_INT, &idle_timeout,
       "Drop a peer after this many seconds without a frame or pong (default 40, 0 = never)",
+      "SECONDS" },
+    { "hello-timeout", 0, 0, G_OPTION_ARG_INT, &hello_timeout,
+      "Close a connection that hasn't sent hello after this many seconds (default 30, 0 = never)",
       "SECONDS" },
     { "verbose", 'v', 0, G_OPTION_ARG_NONE, &verbose, "Log every relayed message (no bodies)",
       NULL },
@@ -268,8 +272,10 @@ main (int argc, char **argv)
     return usage_error ("--ttl and --turn-ttl must be positive");
   if (rate_limit <= 0 || rate_burst < 1)
     return usage_error ("--rate-limit must be positive and --rate-burst at least 1");
-  if (keepalive < 0 || keepalive > 3600 || idle_timeout < 0 || idle_timeout > 86400)
-    return usage_error ("--keepalive must be 0..3600 and --idle-timeout 0..86400");
+  if (keepalive < 0 || keepalive > 3600 || idle_timeout < 0 || idle_timeout > 86400
+      || hello_timeout < 0 || hello_timeout > 3600)
+    return usage_error (
+        "--keepalive must be 0..3600, --idle-timeout 0..86400 and --hello-timeout 0..3600");
   if (!parse_listen (listen != NULL ? listen : "127.0.0.1:8080", &address, &port, &error))
     return usage_error ("%s", error->message);
 
@@ -315,12 +321,13 @@ main (int argc, char **argv)
   signal (SIGPIPE, SIG_IGN);
   raise_fd_limit ();
 
-  server = g_object_new (
-      PC_TYPE_SIGNALING_SERVER, "token-secret",
-      g_strcmp0 (auth, "token") == 0 ? token_secret : NULL, "turn-urls", turn_urls, "turn-secret",
-      turn_secret, "turn-ttl", (guint)turn_ttl, "stun-urls", stun_urls, "rate-limit", rate_limit,
-      "rate-burst", rate_burst, "web-root", effective_web_root, "tls-certificate", certificate,
-      "keepalive-interval", (guint)keepalive, "idle-timeout", (guint)idle_timeout, NULL);
+  server = g_object_new (PC_TYPE_SIGNALING_SERVER, "token-secret",
+                         g_strcmp0 (auth, "token") == 0 ? token_secret : NULL, "turn-urls",
+                         turn_urls, "turn-secret", turn_secret, "turn-ttl", (guint)turn_ttl,
+                         "stun-urls", stun_urls, "rate-limit", rate_limit, "rate-burst", rate_burst,
+                         "web-root", effective_web_root, "tls-certificate", certificate,
+                         "keepalive-interval", (guint)keepalive, "idle-timeout",
+                         (guint)idle_timeout, "hello-timeout", (guint)hello_timeout, NULL);
   if (!pc_signaling_server_listen (server, address, port, &error))
     {
       g_printerr ("peercall-signal: can't listen on %s: %s\n",

@@ -62,6 +62,7 @@ struct _PcConnection
   guint rate_limited_replies;
   PcCall *call; /* shared with the other party */
   gint64 last_rx_us;
+  gint64 connected_us;
   gint64 close_requested_us; /* when we asked to close; 0 while open */
   guint16 close_code;        /* the code we closed with, 0 if the peer closed first */
 };
@@ -82,6 +83,7 @@ struct _PcSignalingServer
   GTlsCertificate *tls_certificate;
   guint keepalive_interval;
   guint idle_timeout;
+  guint hello_timeout;
 
   SoupServer *soup;
   char *url;
@@ -117,6 +119,7 @@ enum
   PROP_TLS_CERTIFICATE,
   PROP_KEEPALIVE_INTERVAL,
   PROP_IDLE_TIMEOUT,
+  PROP_HELLO_TIMEOUT,
   N_PROPS
 };
 
@@ -622,6 +625,9 @@ on_ws_closed (SoupWebsocketConnection *ws, PcConnection *conn)
   if (conn->close_code != 0)
     g_info ("close #%" G_GUINT64_FORMAT " (%s) code=%u by server", conn->id, conn_label (conn),
             conn->close_code);
+  else if (peer_code == 0)
+    g_info ("close #%" G_GUINT64_FORMAT " (%s) without a close frame (1006)", conn->id,
+            conn_label (conn));
   else
     g_info ("close #%" G_GUINT64_FORMAT " (%s) code=%u by peer", conn->id, conn_label (conn),
             peer_code);
@@ -661,6 +667,7 @@ on_websocket (SoupServer *soup,
   else
     conn->remote = g_strdup (soup_server_message_get_remote_host (msg));
   conn->last_rx_us = g_get_monotonic_time ();
+  conn->connected_us = conn->last_rx_us;
   pc_rate_limiter_init (&conn->limiter, self->rate_limit, self->rate_burst, conn->last_rx_us);
 
   soup_websocket_connection_set_max_incoming_payload_size (ws, SOUP_MAX_PAYLOAD);
@@ -748,6 +755,14 @@ on_housekeeping (gpointer user_data)
         {
           if (now - conn->close_requested_us > CLOSE_GRACE_US)
             connection_force_close (conn);
+        }
+      else if (conn->user == NULL && self->hello_timeout > 0
+               && now - conn->connected_us > (gint64)self->hello_timeout * G_USEC_PER_SEC)
+        {
+          /* an open socket that never signs in only holds a file descriptor */
+          g_info ("no hello #%" G_GUINT64_FORMAT " from %s within %u s", conn->id, conn->remote,
+                  self->hello_timeout);
+          conn_close (conn, SOUP_WEBSOCKET_CLOSE_POLICY_VIOLATION, "no hello");
         }
       else if (self->idle_timeout > 0 && now - conn->last_rx_us > idle_us
                && !(peer_is_draining (conn, idle_us)
@@ -951,6 +966,9 @@ pc_signaling_server_get_property (GObject *object, guint prop_id, GValue *value,
     case PROP_IDLE_TIMEOUT:
       g_value_set_uint (value, self->idle_timeout);
       break;
+    case PROP_HELLO_TIMEOUT:
+      g_value_set_uint (value, self->hello_timeout);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -1048,6 +1066,9 @@ pc_signaling_server_set_property (GObject *object,
     case PROP_IDLE_TIMEOUT:
       set_uint (self, &self->idle_timeout, value, pspec);
       break;
+    case PROP_HELLO_TIMEOUT:
+      set_uint (self, &self->hello_timeout, value, pspec);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -1119,6 +1140,8 @@ pc_signaling_server_class_init (PcSignalingServerClass *klass)
       = g_param_spec_uint ("keepalive-interval", NULL, NULL, 0, 3600, 15, flags);
   properties[PROP_IDLE_TIMEOUT]
       = g_param_spec_uint ("idle-timeout", NULL, NULL, 0, 86400, 40, flags);
+  properties[PROP_HELLO_TIMEOUT]
+      = g_param_spec_uint ("hello-timeout", NULL, NULL, 0, 3600, 30, flags);
 
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }
@@ -1131,6 +1154,7 @@ pc_signaling_server_init (PcSignalingServer *self)
   self->rate_burst = 200.0;
   self->keepalive_interval = 15;
   self->idle_timeout = 40;
+  self->hello_timeout = 30;
   self->connections = g_hash_table_new_full (NULL, NULL, (GDestroyNotify)connection_free, NULL);
   self->users = g_hash_table_new (g_str_hash, g_str_equal);
 }

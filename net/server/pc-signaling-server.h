@@ -22,6 +22,7 @@ G_DECLARE_FINAL_TYPE (PcSignalingServer, pc_signaling_server, PC, SIGNALING_SERV
  *   "tls-certificate"    GTlsCertificate*  https/wss when set
  *   "keepalive-interval" guint    seconds between WebSocket pings (15)
  *   "idle-timeout"       guint    seconds without any frame or pong before a peer is dropped (40)
+ *   "hello-timeout"      guint    seconds a connection may stay open without signing in (30)
  */
 
 PcSignalingServer *pc_signaling_server_new (void);

@@ -1100,11 +1100,24 @@ idle_read_thread (gpointer user_data)
 static void
 test_idle_timeout (void)
 {
-  TestServer *server = test_server_start ("--keepalive", "1", "--idle-timeout", "2", NULL);
+  TestServer *server
+      = test_server_start ("--keepalive", "1", "--idle-timeout", "2", "--hello-timeout", "1", NULL);
   TestClient *alive = test_client_register (server, "alive", "Alive", NULL);
   IdleRead read = { raw_ws_connect (server) };
   gint64 start = g_get_monotonic_time ();
   GThread *thread;
+
+  /* signed in, so only the idle timeout applies to it */
+  {
+    guint8 opcode;
+    GBytes *payload;
+
+    g_assert_true (raw_ws_send_text (read.raw, "{\"type\":\"hello\",\"version\":1,\"user\":"
+                                               "\"dead\",\"name\":\"Dead\"}"));
+    g_assert_true (raw_ws_read_frame (read.raw, &opcode, &payload));
+    g_assert_nonnull (strstr (g_bytes_get_data (payload, NULL), "\"welcome\""));
+    g_bytes_unref (payload);
+  }
 
   /* The raw client answers no ping: the server must drop it (1001) within a few seconds, while
    * the libsoup client, whose main loop keeps running here and answers pings, stays. */
@@ -1118,6 +1131,14 @@ test_idle_timeout (void)
   raw_ws_free (read.raw);
 
   g_assert_cmpint (soup_websocket_connection_get_state (alive->ws), ==, SOUP_WEBSOCKET_STATE_OPEN);
+
+  /* a client that answers pings but never signs in is closed after --hello-timeout */
+  {
+    TestClient *silent = test_client_connect (server);
+
+    g_assert_cmpuint (test_client_wait_closed (silent), ==, 1008);
+    test_client_free (silent);
+  }
   test_client_send_text (alive,
                          "{\"type\":\"ice\",\"to\":\"x\",\"call\":\"i1\",\"candidate\":null}");
   json_object_unref (test_client_expect_error (alive, "no-such-call", "ice"));
