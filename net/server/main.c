@@ -180,8 +180,8 @@ main (int argc, char **argv)
   g_autofree char *web_root = NULL;
   g_autofree char *tls_cert = NULL;
   g_autofree char *tls_key = NULL;
-  int keepalive = 15;
-  int idle_timeout = 40;
+  int keepalive = 10;
+  int idle_timeout = 25;
   int hello_timeout = 30;
   gboolean version = FALSE;
   const GOptionEntry entries[] = {
@@ -213,9 +213,9 @@ main (int argc, char **argv)
     { "tls-cert", 0, 0, G_OPTION_ARG_FILENAME, &tls_cert, "PEM certificate for https/wss", "FILE" },
     { "tls-key", 0, 0, G_OPTION_ARG_FILENAME, &tls_key, "PEM private key for https/wss", "FILE" },
     { "keepalive", 0, 0, G_OPTION_ARG_INT, &keepalive,
-      "Seconds between WebSocket pings (default 15, 0 = off)", "SECONDS" },
+      "Seconds between WebSocket pings (default 10, 0 = off)", "SECONDS" },
     { "idle-timeout", 0, 0, G_OPTION_ARG_INT, &idle_timeout,
-      "Drop a peer after this many seconds without a frame or pong (default 40, 0 = never)",
+      "Drop a peer after this many seconds without a frame or pong (default 25, 0 = never)",
       "SECONDS" },
     { "hello-timeout", 0, 0, G_OPTION_ARG_INT, &hello_timeout,
       "Close a connection that hasn't sent hello after this many seconds (default 30, 0 = never)",

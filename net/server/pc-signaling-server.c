@@ -1137,9 +1137,9 @@ pc_signaling_server_class_init (PcSignalingServerClass *klass)
   properties[PROP_TLS_CERTIFICATE]
       = g_param_spec_object ("tls-certificate", NULL, NULL, G_TYPE_TLS_CERTIFICATE, flags);
   properties[PROP_KEEPALIVE_INTERVAL]
-      = g_param_spec_uint ("keepalive-interval", NULL, NULL, 0, 3600, 15, flags);
+      = g_param_spec_uint ("keepalive-interval", NULL, NULL, 0, 3600, 10, flags);
   properties[PROP_IDLE_TIMEOUT]
-      = g_param_spec_uint ("idle-timeout", NULL, NULL, 0, 86400, 40, flags);
+      = g_param_spec_uint ("idle-timeout", NULL, NULL, 0, 86400, 25, flags);
   properties[PROP_HELLO_TIMEOUT]
       = g_param_spec_uint ("hello-timeout", NULL, NULL, 0, 3600, 30, flags);
 
@@ -1152,8 +1152,8 @@ pc_signaling_server_init (PcSignalingServer *self)
   self->turn_ttl = 86400;
   self->rate_limit = 50.0;
   self->rate_burst = 200.0;
-  self->keepalive_interval = 15;
-  self->idle_timeout = 40;
+  self->keepalive_interval = 10;
+  self->idle_timeout = 25;
   self->hello_timeout = 30;
   self->connections = g_hash_table_new_full (NULL, NULL, (GDestroyNotify)connection_free, NULL);
   self->users = g_hash_table_new (g_str_hash, g_str_equal);

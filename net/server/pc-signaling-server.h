@@ -20,8 +20,8 @@ G_DECLARE_FINAL_TYPE (PcSignalingServer, pc_signaling_server, PC, SIGNALING_SERV
  *   "rate-burst"         double   bucket size (200)
  *   "web-root"           string   directory served at GET / (nullable: then 404)
  *   "tls-certificate"    GTlsCertificate*  https/wss when set
- *   "keepalive-interval" guint    seconds between WebSocket pings (15)
- *   "idle-timeout"       guint    seconds without any frame or pong before a peer is dropped (40)
+ *   "keepalive-interval" guint    seconds between WebSocket pings (10)
+ *   "idle-timeout"       guint    seconds without any frame or pong before a peer is dropped (25)
  *   "hello-timeout"      guint    seconds a connection may stay open without signing in (30)
  */
 
