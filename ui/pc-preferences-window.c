@@ -32,7 +32,10 @@ struct _PcPreferencesWindow
   AdwPreferencesWindow parent_instance;
 
   GSettings *settings;
-  GstDeviceMonitor *monitor;
+  GstDeviceMonitor *monitor; /* NULL unless it started */
+  /* Kept from the monitor's bus messages: its get_devices() probes providers that did not
+   * start, and GStreamer 1.22's PulseAudio probe leaks when no sound server runs. */
+  GPtrArray *devices;
   guint monitor_bus_watch;
   /* Per kind: the setting value behind each combo position ("" = automatic). */
   GPtrArray *device_ids[N_DEVICE_KINDS];
@@ -81,11 +84,6 @@ pc_preferences_window_device_row (PcPreferencesWindow *self, DeviceKind kind)
 static void
 pc_preferences_window_update_devices (PcPreferencesWindow *self)
 {
-  g_autolist (GstDevice) devices = NULL;
-
-  if (self->monitor != NULL)
-    devices = gst_device_monitor_get_devices (self->monitor);
-
   self->updating_devices = TRUE;
 
   for (guint kind = 0; kind < N_DEVICE_KINDS; kind++)
@@ -100,9 +98,9 @@ pc_preferences_window_update_devices (PcPreferencesWindow *self)
       gtk_string_list_append (names, _ ("Automatic"));
       g_ptr_array_add (ids, g_strdup (""));
 
-      for (const GList *l = devices; l != NULL; l = l->next)
+      for (guint i = 0; i < self->devices->len; i++)
         {
-          GstDevice *device = l->data;
+          GstDevice *device = g_ptr_array_index (self->devices, i);
           g_autofree char *name = NULL;
 
           if (!gst_device_has_classes (device, device_kinds[kind].klass))
@@ -158,13 +156,35 @@ static gboolean
 on_monitor_bus_message (GstBus *bus, GstMessage *message, gpointer user_data)
 {
   PcPreferencesWindow *self = user_data;
+  GstDevice *device = NULL;
+  GstDevice *changed = NULL;
 
   /* The bus watch runs on the main context, so the lists can be rebuilt right here. */
-  if (GST_MESSAGE_TYPE (message) == GST_MESSAGE_DEVICE_ADDED
-      || GST_MESSAGE_TYPE (message) == GST_MESSAGE_DEVICE_REMOVED
-      || GST_MESSAGE_TYPE (message) == GST_MESSAGE_DEVICE_CHANGED)
-    pc_preferences_window_update_devices (self);
+  switch (GST_MESSAGE_TYPE (message))
+    {
+    case GST_MESSAGE_DEVICE_ADDED:
+      gst_message_parse_device_added (message, &device);
+      g_ptr_array_add (self->devices, device);
+      break;
 
+    case GST_MESSAGE_DEVICE_REMOVED:
+      gst_message_parse_device_removed (message, &device);
+      g_ptr_array_remove (self->devices, device);
+      gst_object_unref (device);
+      break;
+
+    case GST_MESSAGE_DEVICE_CHANGED:
+      gst_message_parse_device_changed (message, &device, &changed);
+      g_ptr_array_remove (self->devices, changed);
+      g_ptr_array_add (self->devices, device);
+      gst_object_unref (changed);
+      break;
+
+    default:
+      return G_SOURCE_CONTINUE;
+    }
+
+  pc_preferences_window_update_devices (self);
   return G_SOURCE_CONTINUE;
 }
 
@@ -181,9 +201,15 @@ pc_preferences_window_start_monitor (PcPreferencesWindow *self)
     gst_device_monitor_add_filter (self->monitor, device_kinds[kind].klass, NULL);
 
   bus = gst_device_monitor_get_bus (self->monitor);
-  self->monitor_bus_watch = gst_bus_add_watch (bus, on_monitor_bus_message, self);
   if (!gst_device_monitor_start (self->monitor))
-    g_debug ("No device monitor available: device lists are not updated live");
+    {
+      /* Probing the providers that failed to start (PulseAudio without a server) leaks in
+       * GStreamer 1.22; the lists then offer Automatic and the saved choices only. */
+      g_debug ("The device monitor did not start: device lists stay empty");
+      gst_clear_object (&self->monitor);
+      return;
+    }
+  self->monitor_bus_watch = gst_bus_add_watch (bus, on_monitor_bus_message, self);
 }
 
 static void pc_preferences_window_update_ice (PcPreferencesWindow *self);
@@ -356,6 +382,7 @@ pc_preferences_window_finalize (GObject *object)
   for (guint kind = 0; kind < N_DEVICE_KINDS; kind++)
     g_clear_pointer (&self->device_ids[kind], g_ptr_array_unref);
   g_clear_pointer (&self->ice_rows, g_ptr_array_unref);
+  g_clear_pointer (&self->devices, g_ptr_array_unref);
 
   G_OBJECT_CLASS (pc_preferences_window_parent_class)->finalize (object);
 }
@@ -437,6 +464,7 @@ pc_preferences_window_init (PcPreferencesWindow *self)
   for (guint kind = 0; kind < N_DEVICE_KINDS; kind++)
     self->device_ids[kind] = g_ptr_array_new_with_free_func (g_free);
   self->ice_rows = g_ptr_array_new ();
+  self->devices = g_ptr_array_new_with_free_func (gst_object_unref);
 
   gtk_widget_init_template (GTK_WIDGET (self));
 }
