@@ -337,7 +337,7 @@ on_session_failed (PcCallSession *session, GError *error, PcCall *call)
   if (self == NULL || !is_current (self, call))
     return;
 
-  g_message ("call %s failed: %s", pc_call_get_id (call), error->message);
+  g_debug ("call %s failed: %s", pc_call_get_id (call), error->message);
   emit_error (self, error);
   end_call (self, call, PC_CALL_END_FAILED, TRUE, PC_MESSAGE_HANGUP);
 }
@@ -456,8 +456,8 @@ end_call (PcCallManager *self,
     g_idle_add_full (G_PRIORITY_DEFAULT, close_session_idle, g_object_ref (session),
                      g_object_unref);
 
-  g_message ("call %s with %s ended: %s%s", pc_call_get_id (call), pc_call_get_peer (call), reason,
-             locally ? " (here)" : "");
+  g_debug ("call %s with %s ended: %s%s", pc_call_get_id (call), pc_call_get_peer (call), reason,
+           locally ? " (here)" : "");
   pc_call_end (call, reason, locally);
   if (is_current (self, call))
     set_current_call (self, NULL);
@@ -536,7 +536,7 @@ handle_invite (PcCallManager *self, PcMessage *message)
   if (self->current_call != NULL)
     {
       /* one call at a time; the server normally does this itself */
-      g_message ("invite %s from %s while in a call: busy", message->call, message->from);
+      g_debug ("invite %s from %s while in a call: busy", message->call, message->from);
       if (!pc_signaling_client_send_decline (self->client, message->from, message->call,
                                              PC_CALL_END_BUSY, &error))
         g_debug ("decline not sent: %s", error->message);

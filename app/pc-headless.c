@@ -92,7 +92,7 @@ on_unix_signal (gpointer data)
 {
   Run *run = data;
 
-  g_message ("interrupted");
+  g_debug ("interrupted");
   if (!pc_automation_is_finished (run->automation))
     pc_automation_stop (run->automation, PC_EXIT_FAILED);
   return G_SOURCE_CONTINUE;
