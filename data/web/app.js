@@ -299,7 +299,8 @@
         if (!call || msg.call !== call.id || msg.from !== call.peer) {
           return; // a late message for a call that already ended
         }
-        return call.onSignal(msg);
+        // ending a call never waits behind a negotiation in progress
+        return msg.type === 'hangup' || msg.type === 'decline' ? call.onSignal(msg) : call.enqueue(msg);
       default:
         return; // unknown types are ignored (forward compatibility)
     }
@@ -432,12 +433,18 @@
 
   function getLocalMedia () {
     if (!localMediaPromise) {
-      localMediaPromise = openLocalMedia().then((stream) => {
+      const promise = openLocalMedia().then((stream) => {
+        if (localMediaPromise !== promise) {
+          // the call ended while the devices were opening: do not leave the camera on
+          stream.getTracks().forEach((t) => t.stop());
+          return stream;
+        }
         localStream = stream;
         ui.localVideo.srcObject = stream;
         updateControls();
         return stream;
       });
+      localMediaPromise = promise;
     }
     return localMediaPromise;
   }
@@ -660,6 +667,7 @@
       this.tracksAttached = false;
       this.deferredNegotiation = false;
       this.pendingCandidates = [];
+      this.queue = Promise.resolve();
       this.ringTimer = 0;
       this.statsTimer = 0;
       this.videoSender = null;
@@ -805,6 +813,9 @@
         if (!this.tracksAttached) {
           // attach our media to the transceivers the offer created, so the answer sends too
           const stream = await getLocalMedia();
+          if (this.pc !== pc) {
+            return;
+          }
           this.attachLocalTracks(stream);
         }
         await pc.setLocalDescription();
@@ -819,6 +830,9 @@
 
     attachLocalTracks (stream) {
       const pc = this.pc;
+      if (!pc || this.state === 'ended') {
+        return; // the call ended while the camera was opening
+      }
       this.tracksAttached = true;
       for (const track of stream.getTracks()) {
         const sender = pc.addTrack(track, stream); // reuses a matching offered transceiver
@@ -890,7 +904,18 @@
       }
     }
 
+    // Signaling messages of a call are handled one at a time, in order: an `ice` or a second
+    // `sdp` must not run while an offer is still being applied and answered.
+    enqueue (msg) {
+      const next = this.queue.then(() => this.onSignal(msg));
+      this.queue = next.catch(() => {});
+      return next;
+    }
+
     async onSignal (msg) {
+      if (call !== this) {
+        return; // ended while this message waited
+      }
       switch (msg.type) {
         case 'ringing':
           if (this.direction === 'outgoing' && this.state === 'inviting') {

@@ -7,7 +7,7 @@ import {
   startPeercall, startServer, stopPeercall, waitPage,
 } from './lib.mjs';
 
-run('browser-calls-peercall', 140, async () => {
+run('browser-calls-peercall', 200, async () => {
   const server = await startServer();
   const pc = startPeercall(peercallArgs(server, 'desk', 'Desk', ['--auto-answer']));
   const [browser] = await Promise.all([

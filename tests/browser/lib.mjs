@@ -416,18 +416,18 @@ export function turnCredential (secret, username) {
 // Common `peercall --headless` arguments: the test sources, loopback ICE, a bound on run time.
 export function peercallArgs (server, user, name, extra = []) {
   return ['--server', server.url, '--user', user, '--name', name, '--video-source', 'test',
-    '--audio-source', 'test', '--local-address', '127.0.0.1', '--timeout', '90', ...extra];
+    '--audio-source', 'test', '--local-address', '127.0.0.1', '--timeout', '120', ...extra];
 }
 
 // Both directions carry media: Peercall decodes >= frames browser frames and gets audio, the
 // page renders >= frames Peercall frames and gets audio packets.
 export async function checkMediaBothWays (page, pc, frames) {
-  await pc.wait((e) => e.event === 'first-frame' && e.kind === 'video', 20000, 'first-frame video');
-  await pc.wait((e) => e.event === 'first-frame' && e.kind === 'audio', 20000, 'first-frame audio');
-  const stats = await pc.wait((e) => e.event === 'stats' && e.frames_decoded >= frames, 30000,
+  await pc.wait((e) => e.event === 'first-frame' && e.kind === 'video', 30000, 'first-frame video');
+  await pc.wait((e) => e.event === 'first-frame' && e.kind === 'audio', 30000, 'first-frame audio');
+  const stats = await pc.wait((e) => e.event === 'stats' && e.frames_decoded >= frames, 45000,
     `stats with frames_decoded >= ${frames}`);
   check(stats.frames_decoded >= frames, `Peercall decoded ${stats.frames_decoded} browser frames`);
-  await waitPage(page, (n) => window.peercallTest.video.frames >= n, 30000, `${frames} rendered frames`, frames);
+  await waitPage(page, (n) => window.peercallTest.video.frames >= n, 45000, `${frames} rendered frames`, frames);
   await waitPage(page, () => window.peercallTest.audio.packetsReceived > 0, 10000, 'remote audio packets');
   const s = await pageState(page);
   check(s.video.frames >= frames, `the page rendered ${s.video.frames} Peercall frames ` +

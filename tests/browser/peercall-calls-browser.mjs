@@ -11,7 +11,7 @@ import {
 // page to render its 90 frames as well
 const EXIT_AFTER_FRAMES = 300;
 
-run('peercall-calls-browser', 140, async () => {
+run('peercall-calls-browser', 200, async () => {
   const server = await startServer();
   const browser = await launchChromium();
   const page = await openClient(browser, server, { user: 'web', name: 'Web', autoAnswer: '1' });

@@ -11,7 +11,7 @@ import {
   startCoturn, startPeercall, startServer, stopPeercall, tempDir, turnCredential, waitPage,
 } from './lib.mjs';
 
-run('relay', 140, async () => {
+run('relay', 200, async () => {
   const secret = crypto.randomBytes(24).toString('hex');
   const dir = tempDir('peercall-relay-');
   const secretFile = path.join(dir, 'turn-secret');

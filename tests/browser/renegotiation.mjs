@@ -12,7 +12,7 @@ import {
 
 const requireEvent = process.argv.includes('--second-track-event');
 
-run(requireEvent ? 'renegotiation-second-track' : 'renegotiation', 140, async () => {
+run(requireEvent ? 'renegotiation-second-track' : 'renegotiation', 200, async () => {
   const server = await startServer();
   const pc = startPeercall(peercallArgs(server, 'desk', 'Desk', ['--auto-answer']));
   const [browser] = await Promise.all([
