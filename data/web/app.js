@@ -451,6 +451,11 @@
 
   async function openLocalMedia () {
     const stream = new MediaStream();
+    if (!navigator.mediaDevices) {
+      // browsers give camera and microphone only to https pages (and to localhost)
+      toast('Camera and microphone need a secure page: open Peercall over https or on localhost.');
+      return stream;
+    }
     if (options.latencyStamp) {
       stampSource = stampSource || new StampSource(640, 480, 30);
       stream.addTrack(stampSource.track.clone());
@@ -1255,8 +1260,8 @@
     ui.share.setAttribute('aria-pressed', String(sharing));
     ui.share.title = sharing ? 'Stop sharing' : 'Share screen';
     ui.share.querySelector('.label').textContent = sharing ? 'Stop' : 'Share';
-    ui.share.disabled = !call || !call.pc || (!sharing && !navigator.mediaDevices.getDisplayMedia &&
-      options.screenSource === 'display');
+    ui.share.disabled = !call || !call.pc || (!sharing && options.screenSource === 'display' &&
+      !(navigator.mediaDevices && navigator.mediaDevices.getDisplayMedia));
     ui.localVideo.classList.toggle('off', (!video || cameraOff) && !sharing);
   }
 

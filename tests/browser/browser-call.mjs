@@ -102,4 +102,12 @@ run('browser-call', 170, async () => {
   await dave.waitForSelector('#contacts-page:not([hidden])', { timeout: 5000 });
   await dave.waitForSelector('#contacts li[data-user="alice"] .call-button:not([disabled])', { timeout: 5000 });
   check(true, 'dave signs in through the form and can call alice');
+
+  // Plain http on a non-loopback name is no secure context (no camera): the client still works
+  const erin = await openClient(browserA, server, { user: 'erin', name: 'Erin', insecure: '1' });
+  check(await erin.evaluate(() => !window.isSecureContext), 'erin\'s page is not a secure context');
+  await waitPage(erin, () => window.peercallTest.peers.alice === 'available', 5000, 'presence of alice');
+  for (const page of [alice, bob, carol, erin]) {
+    check((page.pageErrors || []).length === 0, `no uncaught errors in ${page.label}'s page`);
+  }
 });

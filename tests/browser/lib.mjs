@@ -32,6 +32,8 @@ export const CHROMIUM_ARGS = [
   '--disable-renderer-backgrounding',
   '--disable-background-timer-throttling',
   '--disable-backgrounding-occluded-windows',
+  // a name for loopback that is not "localhost": pages there are not a secure context
+  '--host-resolver-rules=MAP insecure.peercall.test 127.0.0.1',
 ];
 
 const cleanups = [];
@@ -362,9 +364,14 @@ export async function openClient (context, server, params, label) {
       console.log(`${page.label} console.${msg.type()}: ${msg.text()}`);
     }
   });
-  page.on('pageerror', (e) => console.log(`${page.label} page error: ${e}`));
+  page.pageErrors = [];
+  page.on('pageerror', (e) => {
+    console.log(`${page.label} page error: ${e}`);
+    page.pageErrors.push(String(e));
+  });
   const q = new URLSearchParams(Object.assign({ test: '1' }, params));
-  await page.goto(`${server.http}?${q}`, { timeout: 15000 });
+  const base = params.insecure ? server.http.replace('127.0.0.1', 'insecure.peercall.test') : server.http;
+  await page.goto(`${base}?${q}`, { timeout: 15000 });
   await waitPage(page, () => window.peercallTest && window.peercallTest.registered, 10000,
     `${page.label} signed in`);
   return page;
