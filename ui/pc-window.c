@@ -786,6 +786,15 @@ static void
 pc_window_dispose (GObject *object)
 {
   PcWindow *self = PC_WINDOW (object);
+  GApplication *app = g_application_get_default ();
+
+  /* The notification actions point at this window. */
+  if (app != NULL)
+    {
+      g_action_map_remove_action (G_ACTION_MAP (app), "accept-call");
+      g_action_map_remove_action (G_ACTION_MAP (app), "accept-audio-call");
+      g_action_map_remove_action (G_ACTION_MAP (app), "decline-call");
+    }
 
   pc_window_set_manager (self, NULL);
   if (self->call != NULL)
