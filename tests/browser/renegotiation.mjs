@@ -54,16 +54,16 @@ run(requireEvent ? 'renegotiation-second-track' : 'renegotiation', 200, async ()
 
   // the call survived the renegotiation and the camera keeps coming
   const decodedAt = pc.lastStats.frames_decoded;
-  await pc.wait((e) => e.event === 'stats' && e.frames_decoded >= decodedAt + 30, 10000, 'video after renegotiation');
+  await pc.wait((e) => e.event === 'stats' && e.frames_decoded >= decodedAt + 30, 20000, 'video after renegotiation');
   check(!pc.find((e) => e.event === 'call-state' && e.state === 'ended'), 'the call is still up');
 
   // stop: removeTrack renegotiates again; the camera keeps flowing
   await page.evaluate(() => window.peercallTest.api.stopShare());
   const decodedAt2 = pc.lastStats.frames_decoded;
-  await pc.wait((e) => e.event === 'stats' && e.frames_decoded >= decodedAt2 + 30, 10000, 'video after stopping');
+  await pc.wait((e) => e.event === 'stats' && e.frames_decoded >= decodedAt2 + 30, 20000, 'video after stopping');
   const s = await pageState(page);
   const framesNow = s.video.frames;
-  await waitPage(page, (n) => window.peercallTest.video.frames >= n + 20, 10000, 'Peercall frames after stopping',
+  await waitPage(page, (n) => window.peercallTest.video.frames >= n + 20, 20000, 'Peercall frames after stopping',
     framesNow);
   await checkNoPageErrors(page);
 
