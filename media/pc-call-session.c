@@ -15,6 +15,7 @@
 
 #include "pc-call-session.h"
 #include "pc-latency-stamp.h"
+#include "pc-screencast.h"
 
 #define TWCC_URI "http://www.ietf.org/id/draft-holmer-rmcat-transport-wide-cc-extensions-01"
 #define DEFAULT_VIDEO_PT 96
@@ -34,6 +35,18 @@
 #define BITRATE_MIN 150000
 #define BITRATE_MAX 2500000
 #define BITRATE_START 800000
+/* Screen content starts higher: 1080p15 text needs ~1.5 Mbit/s to stay sharp. */
+#define BITRATE_SCREEN_START 1500000
+
+/* vp8enc settings that differ between camera-like content and a shared screen. */
+#define CAMERA_CPU_USED 8
+#define CAMERA_MAX_QUANTIZER 56
+#define CAMERA_KEYFRAME_MAX_DIST 300 /* 10 s at 30 fps */
+#define SCREEN_CPU_USED 4            /* sharper text; 1080p15 is still real time on 1 thread */
+#define SCREEN_STATIC_THRESHOLD 100  /* skip unchanged macroblocks: most of a screen is still */
+#define SCREEN_MIN_QUANTIZER 2
+#define SCREEN_MAX_QUANTIZER 48
+#define SCREEN_KEYFRAME_MAX_DIST 150 /* 10 s at 15 fps */
 
 enum
 {
@@ -124,6 +137,7 @@ struct _PcCallSession
   GstElement *preview_valve;
   GstElement *echo_probe;
   GstElement *remote_video_sink;
+  GstCaps *send_caps; /* fixed size for camera/test; screen keeps its own size */
   GstWebRTCRTPTransceiver *video_trans;
   GstWebRTCRTPTransceiver *audio_trans;
   GSource *bus_source;
@@ -153,6 +167,14 @@ struct _PcCallSession
   guint target_bitrate;
   double min_rtt_ms;
   guint stable_ticks;
+
+  /* Screen sharing */
+  PcScreencast *screencast;
+  gboolean screencast_owned; /* made here: stopped when sharing ends */
+  gulong screencast_closed_id;
+  gboolean sharing_screen; /* the current source bin comes from the screencast */
+  PcMediaSourceKind kind_before_screen;
+  guint bitrate_before_screen;
 
   /* shared with streaming threads */
   GMutex lock;
@@ -1695,20 +1717,127 @@ make (const char *factory, const char *name, GError **error)
   return e;
 }
 
+static void on_screencast_closed (PcScreencast *screencast, PcCallSession *self);
+
+static void
+set_screencast_object (PcCallSession *self, PcScreencast *screencast, gboolean owned)
+{
+  if (self->screencast)
+    {
+      g_clear_signal_handler (&self->screencast_closed_id, self->screencast);
+      if (self->screencast_owned)
+        pc_screencast_stop (self->screencast);
+      g_clear_object (&self->screencast);
+    }
+  self->screencast_owned = owned;
+  if (screencast)
+    {
+      self->screencast = g_object_ref (screencast);
+      self->screencast_closed_id = g_signal_connect_object (
+          screencast, "closed", G_CALLBACK (on_screencast_closed), self, 0);
+    }
+}
+
+/* A new source bin for @kind, or NULL with @error: the caller picks the fallback. Screen
+ * sharing comes from the PcScreencast the application gave (portal), or one made here (X11
+ * works without a dialog; the portal then fails with PC_MEDIA_ERROR_SCREENCAST). */
+static GstElement *
+make_video_source (PcCallSession *self, PcMediaSourceKind kind, GError **error)
+{
+  if (pc_media_source_resolve (kind, TRUE) == PC_MEDIA_SOURCE_SCREEN)
+    {
+      GstElement *src;
+
+      if (self->screencast == NULL)
+        {
+          g_autoptr (PcScreencast) screencast = pc_screencast_new (PC_SCREENCAST_BACKEND_AUTO);
+          set_screencast_object (self, screencast, TRUE);
+        }
+      src = pc_screencast_create_source (self->screencast, error);
+      /* One we made ourselves is not worth keeping after a failure (the display may come). */
+      if (src == NULL && self->screencast_owned)
+        set_screencast_object (self, NULL, FALSE);
+      return src;
+    }
+  return pc_media_source_create_video (kind, self->video_width, self->video_height, self->video_fps,
+                                       error);
+}
+
+/* The source the pipeline starts with: a failure is a media-error and black frames instead. */
 static GstElement *
 create_video_source (PcCallSession *self, PcMediaSourceKind kind)
 {
   g_autoptr (GError) error = NULL;
   GstElement *src;
 
-  src = pc_media_source_create_video (kind, self->video_width, self->video_height, self->video_fps,
-                                      &error);
+  src = make_video_source (self, kind, &error);
+  self->sharing_screen
+      = src != NULL && pc_media_source_resolve (kind, TRUE) == PC_MEDIA_SOURCE_SCREEN;
   if (src == NULL)
     {
       run_on_main (self, main_media_error, g_steal_pointer (&error), (GDestroyNotify)g_error_free);
       src = pc_media_source_create_video (PC_MEDIA_SOURCE_NONE, 0, 0, 0, NULL);
     }
   return src;
+}
+
+/* Encoder and size for camera-like content or a shared screen. All of these vp8enc settings
+ * apply to a running encoder (libvpx controls / config update); a new size re-initialises it
+ * and the receiver follows with the keyframe, without any SDP change. */
+static void
+apply_video_profile (PcCallSession *self, gboolean screen)
+{
+  if (self->video_caps)
+    {
+      if (screen)
+        {
+          /* No letterboxing into the camera size: the screencast bin already caps the size
+           * (1920x1080, aspect kept), and text squeezed into 640x480 is unreadable. */
+          g_autoptr (GstCaps) caps
+              = gst_caps_new_simple ("video/x-raw", "format", G_TYPE_STRING, "I420",
+                                     "pixel-aspect-ratio", GST_TYPE_FRACTION, 1, 1, NULL);
+          g_object_set (self->video_caps, "caps", caps, NULL);
+        }
+      else
+        g_object_set (self->video_caps, "caps", self->send_caps, NULL);
+    }
+  if (self->vencoder == NULL)
+    return;
+  if (screen)
+    {
+      self->bitrate_before_screen = self->target_bitrate;
+      self->target_bitrate
+          = CLAMP (MAX (self->target_bitrate, BITRATE_SCREEN_START), BITRATE_MIN, BITRATE_MAX);
+      g_object_set (self->vencoder, "static-threshold", SCREEN_STATIC_THRESHOLD, "cpu-used",
+                    SCREEN_CPU_USED, "min-quantizer", SCREEN_MIN_QUANTIZER, "max-quantizer",
+                    SCREEN_MAX_QUANTIZER, "noise-sensitivity", 0, "sharpness", 0, "tuning",
+                    1 /* ssim */, "keyframe-max-dist", SCREEN_KEYFRAME_MAX_DIST, "target-bitrate",
+                    (gint)self->target_bitrate, NULL);
+    }
+  else
+    {
+      GObjectClass *klass = G_OBJECT_GET_CLASS (self->vencoder);
+      GValue value = G_VALUE_INIT;
+
+      /* Back to the camera settings: ours from build_pipeline, libvpx defaults for the rest. */
+      if (self->bitrate_before_screen > 0)
+        self->target_bitrate = MIN (self->target_bitrate, self->bitrate_before_screen);
+      g_object_set (self->vencoder, "static-threshold", 0, "cpu-used", CAMERA_CPU_USED,
+                    "max-quantizer", CAMERA_MAX_QUANTIZER, "keyframe-max-dist",
+                    CAMERA_KEYFRAME_MAX_DIST, "target-bitrate", (gint)self->target_bitrate, NULL);
+      for (guint i = 0; i < 4; i++)
+        {
+          const char *names[] = { "min-quantizer", "noise-sensitivity", "sharpness", "tuning" };
+          GParamSpec *pspec = g_object_class_find_property (klass, names[i]);
+
+          if (pspec == NULL)
+            continue;
+          g_value_init (&value, pspec->value_type);
+          g_param_value_set_default (pspec, &value);
+          g_object_set_property (G_OBJECT (self->vencoder), names[i], &value);
+          g_value_unset (&value);
+        }
+    }
 }
 
 static void
@@ -1846,6 +1975,8 @@ build_pipeline (PcCallSession *self, GError **error)
                                (gint)self->video_height, "pixel-aspect-ratio", GST_TYPE_FRACTION, 1,
                                1, NULL);
   g_object_set (self->video_caps, "caps", vcaps, NULL);
+  g_clear_pointer (&self->send_caps, gst_caps_unref);
+  self->send_caps = gst_caps_ref (vcaps);
   g_object_set (vscale, "add-borders", TRUE, NULL);
   /* The encoder must never stall the source: keep one frame, drop older ones. */
   g_object_set (vqueue, "leaky", 2, "max-size-buffers", 1, "max-size-time", (guint64)0,
@@ -1857,11 +1988,15 @@ build_pipeline (PcCallSession *self, GError **error)
    * spin-wait, and on a loaded 2-core machine threads=2 cost 15x the CPU (measured: 60 frames
    * of 640x480, 4.5 s vs 0.3 s user time). */
   self->target_bitrate = BITRATE_START;
-  g_object_set (self->vencoder, "deadline", (gint64)1, "cpu-used", 8, "threads", 1, "end-usage",
-                1 /* cbr */, "target-bitrate", (gint)self->target_bitrate, "lag-in-frames", 0,
-                "keyframe-max-dist", 300, "error-resilient", 1, "buffer-size", 1000,
-                "buffer-initial-size", 500, "buffer-optimal-size", 600, "undershoot", 95,
-                "max-quantizer", 56, NULL);
+  self->bitrate_before_screen = 0;
+  g_object_set (self->vencoder, "deadline", (gint64)1, "cpu-used", CAMERA_CPU_USED, "threads", 1,
+                "end-usage", 1 /* cbr */, "target-bitrate", (gint)self->target_bitrate,
+                "lag-in-frames", 0, "keyframe-max-dist", CAMERA_KEYFRAME_MAX_DIST,
+                "error-resilient", 1, "buffer-size", 1000, "buffer-initial-size", 500,
+                "buffer-optimal-size", 600, "undershoot", 95, "max-quantizer", CAMERA_MAX_QUANTIZER,
+                NULL);
+  if (self->sharing_screen)
+    apply_video_profile (self, TRUE);
   g_object_set (self->vpay, "pt", self->video_pt, "mtu", 1200, "picture-id-mode", 2 /* 15-bit */,
                 NULL);
   g_object_set (self->preview_valve, "drop", TRUE, NULL);
@@ -1927,7 +2062,8 @@ element_is_in (GstObject *obj, GstElement *bin)
   return FALSE;
 }
 
-static gboolean switch_video_source (PcCallSession *self, PcMediaSourceKind kind);
+static gboolean switch_video_source (PcCallSession *self, PcMediaSourceKind kind, GError **error);
+static void end_screen_share (PcCallSession *self);
 
 static gboolean
 on_bus_message (GstBus *bus, GstMessage *message, gpointer user_data)
@@ -1935,6 +2071,11 @@ on_bus_message (GstBus *bus, GstMessage *message, gpointer user_data)
   PcCallSession *self = user_data;
 
   if (self->closed)
+    return G_SOURCE_CONTINUE;
+
+  /* Errors and EOS from inside a screencast bin end the share (its "closed" handler swaps the
+   * source back); never fatal for the call. */
+  if (self->screencast && pc_screencast_handle_message (self->screencast, message))
     return G_SOURCE_CONTINUE;
 
   switch (GST_MESSAGE_TYPE (message))
@@ -1948,7 +2089,12 @@ on_bus_message (GstBus *bus, GstMessage *message, gpointer user_data)
         gst_message_parse_error (message, &gst_error, &debug);
         g_debug ("Pipeline error from %s: %s (%s)", GST_OBJECT_NAME (message->src),
                  gst_error->message, debug ? debug : "");
-        if (self->video_src && element_is_in (message->src, self->video_src))
+        if (!element_is_in (message->src, self->pipeline))
+          {
+            /* Queued by a source that was switched away meanwhile. */
+            g_debug ("Ignoring an error from a removed element");
+          }
+        else if (self->video_src && element_is_in (message->src, self->video_src))
           {
             /* A camera that vanished or that another program holds: go on without it. */
             gboolean busy = g_error_matches (gst_error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_BUSY)
@@ -1957,7 +2103,16 @@ on_bus_message (GstBus *bus, GstMessage *message, gpointer user_data)
                                  busy ? PC_MEDIA_ERROR_DEVICE_BUSY : PC_MEDIA_ERROR_DEVICE_MISSING,
                                  "%s", gst_error->message);
             emit_media_error (self, error);
-            switch_video_source (self, PC_MEDIA_SOURCE_NONE);
+            if (self->sharing_screen)
+              end_screen_share (self);
+            else
+              {
+                g_clear_error (&error);
+                if (switch_video_source (self, PC_MEDIA_SOURCE_NONE, &error))
+                  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_VIDEO_SOURCE]);
+                else
+                  emit_failed (self, error);
+              }
           }
         else
           {
@@ -1975,29 +2130,83 @@ on_bus_message (GstBus *bus, GstMessage *message, gpointer user_data)
   return G_SOURCE_CONTINUE;
 }
 
+/* Replaces the source bin in front of the encoder: same sender, same SSRC, no renegotiation.
+ * On failure the previous source keeps running. */
 static gboolean
-switch_video_source (PcCallSession *self, PcMediaSourceKind kind)
+switch_video_source (PcCallSession *self, PcMediaSourceKind kind, GError **error)
 {
-  GstElement *src = create_video_source (self, kind);
   GstElement *old = self->video_src;
-
+  gboolean was_screen = self->sharing_screen;
+  gboolean screen = pc_media_source_resolve (kind, TRUE) == PC_MEDIA_SOURCE_SCREEN;
+  GstElement *src = make_video_source (self, kind, error);
   if (src == NULL)
     return FALSE;
+  gst_object_ref_sink (src);
+
   /* Stopping the old source first means nothing is pushing while we relink. */
   gst_element_set_locked_state (old, TRUE);
   gst_element_set_state (old, GST_STATE_NULL);
   gst_element_unlink (old, self->video_in);
   gst_bin_remove (GST_BIN (self->pipeline), old);
   gst_object_unref (old);
+  self->video_src = NULL;
+
+  if (screen && !was_screen)
+    self->kind_before_screen = self->video_kind;
+  if (screen != was_screen)
+    apply_video_profile (self, screen);
+  self->sharing_screen = screen;
+  /* A session-made capture ends with the share; one from the application stays its own. */
+  if (was_screen && !screen && self->screencast_owned)
+    pc_screencast_stop (self->screencast);
 
   gst_bin_add (GST_BIN (self->pipeline), src);
-  self->video_src = gst_object_ref (src);
-  if (!gst_element_link (src, self->video_in))
-    return FALSE;
-  gst_element_sync_state_with_parent (src);
+  self->video_src = src; /* takes the reference from ref_sink */
   self->video_kind = kind;
+  if (!gst_element_link (src, self->video_in))
+    {
+      g_set_error (error, PC_MEDIA_ERROR, PC_MEDIA_ERROR_PIPELINE,
+                   "Cannot link the new video source");
+      return FALSE;
+    }
+  gst_element_sync_state_with_parent (src);
+  /* The receiver must not wait for the next scheduled keyframe to show the new picture. */
   force_local_keyframe (self);
   return TRUE;
+}
+
+/* Back from a screen share to what was sent before it (camera or test); black frames if that
+ * fails too. */
+static void
+end_screen_share (PcCallSession *self)
+{
+  g_autoptr (GError) error = NULL;
+  PcMediaSourceKind back = self->kind_before_screen;
+
+  if (back == PC_MEDIA_SOURCE_SCREEN || back == PC_MEDIA_SOURCE_AUTO)
+    back = pc_media_source_resolve (PC_MEDIA_SOURCE_AUTO, TRUE);
+  if (!switch_video_source (self, back, &error))
+    {
+      emit_media_error (self, error);
+      g_clear_error (&error);
+      if (!switch_video_source (self, PC_MEDIA_SOURCE_NONE, &error))
+        emit_failed (self, error);
+    }
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_VIDEO_SOURCE]);
+}
+
+/* Main context: the user stopped sharing from the shell, the PipeWire stream or the X display
+ * went away, or the capture failed. */
+static void
+on_screencast_closed (PcScreencast *screencast, PcCallSession *self)
+{
+  g_autoptr (GError) error = NULL;
+
+  if (self->closed || !self->started || !self->sharing_screen || screencast != self->screencast)
+    return;
+  error = g_error_new (PC_MEDIA_ERROR, PC_MEDIA_ERROR_SCREENCAST, "Screen sharing ended");
+  emit_media_error (self, error);
+  end_screen_share (self);
 }
 
 static void
@@ -2045,6 +2254,8 @@ teardown_pipeline (PcCallSession *self)
   g_clear_object (&self->video_trans);
   g_clear_object (&self->audio_trans);
   g_clear_object (&self->remote_video_sink);
+  g_clear_pointer (&self->send_caps, gst_caps_unref);
+  self->sharing_screen = FALSE;
   g_clear_object (&self->video_src);
   g_clear_object (&self->video_in);
   g_clear_object (&self->vencoder);
@@ -2172,6 +2383,8 @@ pc_call_session_get_camera_enabled (PcCallSession *self)
 gboolean
 pc_call_session_set_video_source (PcCallSession *self, PcMediaSourceKind kind, GError **error)
 {
+  g_autoptr (GError) local_error = NULL;
+
   g_return_val_if_fail (PC_IS_CALL_SESSION (self), FALSE);
 
   if (!self->started || self->closed)
@@ -2185,14 +2398,55 @@ pc_call_session_set_video_source (PcCallSession *self, PcMediaSourceKind kind, G
     }
   if (kind == self->video_kind)
     return TRUE;
-  if (!switch_video_source (self, kind))
+  if (!switch_video_source (self, kind, &local_error))
     {
-      g_set_error (error, PC_MEDIA_ERROR, PC_MEDIA_ERROR_PIPELINE,
-                   "Cannot switch the video source");
+      /* Reported once: to the caller when it asked, else as media-error. */
+      if (error)
+        g_propagate_error (error, g_steal_pointer (&local_error));
+      else
+        emit_media_error (self, local_error);
       return FALSE;
     }
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_VIDEO_SOURCE]);
   return TRUE;
+}
+
+void
+pc_call_session_set_screencast (PcCallSession *self, PcScreencast *screencast)
+{
+  g_return_if_fail (PC_IS_CALL_SESSION (self));
+  g_return_if_fail (screencast == NULL || PC_IS_SCREENCAST (screencast));
+
+  if (screencast == self->screencast)
+    {
+      /* The application now owns what we may have made ourselves. */
+      if (screencast)
+        self->screencast_owned = FALSE;
+      return;
+    }
+  set_screencast_object (self, screencast, FALSE);
+  if (!self->started || self->closed || !self->sharing_screen)
+    return;
+  /* Sharing now: move to the new capture at once, or end the share when unset. */
+  if (screencast)
+    {
+      g_autoptr (GError) error = NULL;
+
+      if (!switch_video_source (self, PC_MEDIA_SOURCE_SCREEN, &error))
+        {
+          emit_media_error (self, error);
+          end_screen_share (self);
+        }
+    }
+  else
+    end_screen_share (self);
+}
+
+PcScreencast *
+pc_call_session_get_screencast (PcCallSession *self)
+{
+  g_return_val_if_fail (PC_IS_CALL_SESSION (self), NULL);
+  return self->screencast;
 }
 
 PcMediaSourceKind
@@ -2297,6 +2551,8 @@ pc_call_session_close (PcCallSession *self)
     return;
   self->closed = TRUE;
   teardown_pipeline (self);
+  if (self->screencast && self->screencast_owned)
+    pc_screencast_stop (self->screencast);
   if (self->connection_state != PC_CONNECTION_STATE_CLOSED)
     {
       self->connection_state = PC_CONNECTION_STATE_CLOSED;
@@ -2441,6 +2697,7 @@ pc_call_session_dispose (GObject *object)
   PcCallSession *self = PC_CALL_SESSION (object);
 
   pc_call_session_close (self);
+  set_screencast_object (self, NULL, FALSE);
   set_frame_sink (self, &self->remote_sink, NULL, NULL, NULL);
   set_frame_sink (self, &self->local_sink, NULL, NULL, NULL);
   g_clear_object (&self->ice_config);

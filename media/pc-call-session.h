@@ -6,6 +6,7 @@
 
 #include "pc-ice-config.h"
 #include "pc-media-source.h"
+#include "pc-screencast.h"
 
 G_BEGIN_DECLS
 
@@ -113,10 +114,21 @@ void pc_call_session_set_muted (PcCallSession *self, gboolean muted);
 gboolean pc_call_session_get_muted (PcCallSession *self);
 void pc_call_session_set_camera_enabled (PcCallSession *self, gboolean enabled);
 gboolean pc_call_session_get_camera_enabled (PcCallSession *self);
-/* Switches the outgoing video (camera <-> screen <-> test) on the same sender, no renegotiation,
- * and forces a keyframe. */
+/* Switches the outgoing video (camera <-> screen <-> test <-> none) on the same sender, no
+ * renegotiation, and forces a keyframe. SCREEN takes its frames from the session's PcScreencast
+ * (see set_screencast; without one the session makes its own, which works on X11 only), sends
+ * the screen at its own size (no letterboxing into video-width x video-height) with encoder
+ * settings for screen content, and goes back to the previous kind with a "media-error"
+ * (PC_MEDIA_ERROR_SCREENCAST, "Screen sharing ended") and notify::video-source when the
+ * screencast emits "closed". On failure the previous source keeps running and the error is
+ * reported once: through @error when given, else as "media-error". */
 gboolean pc_call_session_set_video_source (PcCallSession *self, PcMediaSourceKind kind, GError **error);
 PcMediaSourceKind pc_call_session_get_video_source (PcCallSession *self);
+/* The capture to use for PC_MEDIA_SOURCE_SCREEN, already started by the UI (portal dialog).
+ * The session keeps a reference and never stops one it was given; set it before switching to
+ * SCREEN. Set while sharing, the capture moves to the new one at once (NULL ends the share). */
+void pc_call_session_set_screencast (PcCallSession *self, PcScreencast *screencast);
+PcScreencast *pc_call_session_get_screencast (PcCallSession *self); /* nullable, owned */
 /* Asks the peer for a keyframe (RTCP PLI from our receiver), e.g. when video is shown again. */
 void pc_call_session_request_keyframe (PcCallSession *self);
 

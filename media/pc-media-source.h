@@ -35,8 +35,9 @@ PcMediaSourceKind pc_media_source_resolve (PcMediaSourceKind kind, gboolean vide
 /* A bin with one always "src" pad giving live raw video, any size/format (the session scales
  * and converts). `test` is a moving pattern of @width x @height at @fps with the latency stamp
  * on every frame. `none` is black frames. Errors are in PC_MEDIA_ERROR: DEVICE_MISSING when
- * there is no camera, SCREENCAST when there is no screen to capture. This is where the portal
- * screencast (issue 6) plugs in. */
+ * there is no camera, SCREENCAST when there is no screen to capture. `screen` here is a bare
+ * ximagesrc; calls share the screen through PcScreencast (portal or X11) instead, see
+ * pc_call_session_set_screencast(). */
 GstElement *pc_media_source_create_video (PcMediaSourceKind kind,
                                           guint width,
                                           guint height,

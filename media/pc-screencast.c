@@ -675,6 +675,10 @@ build_bin (PcScreencast *self, GError **error)
   rate = make_element ("videorate", error);
   if (rate == NULL)
     goto fail;
+  /* Start at the first captured frame. By default videorate fills from the segment start:
+   * a bin added to a call that has run for a minute would first push a minute of copies
+   * of its first frame, timestamped from 0 (seconds of frozen video at the receiver). */
+  g_object_set (rate, "skip-to-first", TRUE, NULL);
   scale = make_element ("videoscale", error);
   if (scale == NULL)
     {
