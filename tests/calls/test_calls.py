@@ -53,7 +53,7 @@ def connected_pair(h, caller_args=(), callee_args=()):
 
 def test_video_audio():
     """Video and audio both ways; both sides decode FRAMES frames, then the call ends normally."""
-    with Harness(timeout=120) as h:
+    with Harness(timeout=150) as h:
         h.start_server()
         alice, bob = connected_pair(h, ["--exit-after-frames", str(FRAMES)],
                                     ["--exit-after-frames", str(FRAMES)])
@@ -81,7 +81,7 @@ def test_video_audio():
 
 def test_audio_only():
     """Alice sends no video: Bob counts her audio; Alice still receives Bob's video."""
-    with Harness(timeout=120) as h:
+    with Harness(timeout=150) as h:
         h.start_server()
         alice, bob = connected_pair(h, ["--video-source", "none", "--exit-after-frames", "30"],
                                     ["--exit-after-frames", "30"])
@@ -126,7 +126,7 @@ def test_cancel():
 
 def test_busy():
     """A third caller gets `busy` while Alice and Bob talk; their call goes on."""
-    with Harness(timeout=90) as h:
+    with Harness(timeout=150) as h:
         h.start_server()
         alice, bob = connected_pair(h)
         h.wait_state(alice, "connected")
@@ -148,7 +148,7 @@ def test_busy():
 
 def hangup_test(who):
     """One side hangs up mid-call (event-driven: once it decoded 30 frames), the other follows."""
-    with Harness(timeout=120) as h:
+    with Harness(timeout=150) as h:
         h.start_server()
         extra = ["--exit-after-frames", "30"]
         alice, bob = connected_pair(h, extra if who == "caller" else [],
@@ -174,7 +174,7 @@ def test_hangup_callee():
 
 def test_peer_gone():
     """Bob's process dies mid-call: the server tells Alice `peer-gone`."""
-    with Harness(timeout=90) as h:
+    with Harness(timeout=150) as h:
         h.start_server()
         alice, bob = connected_pair(h)
         h.wait_state(alice, "connected")
@@ -200,7 +200,7 @@ def test_relay():
     turnserver = "/usr/bin/turnserver"
     if not os.path.exists(turnserver):
         raise TestFailure("coturn's turnserver is not installed (Debian package coturn)")
-    with Harness(timeout=120) as h:
+    with Harness(timeout=150) as h:
         secret = "peercall-test-secret"
         secret_file = os.path.join(h.tmpdir, "turn-secret")
         with open(secret_file, "w") as f:
