@@ -263,7 +263,8 @@ export class EventLog {
       }
       fail(`${this.label} exited (${JSON.stringify(r)}) while waiting for ${what}`);
     }) : new Promise(() => {});
-    return withTimeout(Promise.race([p, exited]), timeoutMs, `${this.label}: no ${what} within ${timeoutMs} ms`)
+    return withTimeout(Promise.race([p, exited]), timeoutMs,
+      `${this.label}: no ${what} within ${timeoutMs} ms (last stats ${JSON.stringify(this.lastStats || null)})`)
       .finally(() => { this.waiters = this.waiters.filter((w) => w !== waiter); });
   }
 }
