@@ -611,7 +611,7 @@
     }
     const onFrame = (nowTs, meta) => {
       const counter = counterOf();
-      video.requestVideoFrameCallback(onFrame);
+      video.frameCallback = video.requestVideoFrameCallback(onFrame);
       if (!call) {
         return; // a frame still in flight after the call ended
       }
@@ -649,7 +649,14 @@
         }
       }
     };
-    video.requestVideoFrameCallback(onFrame);
+    // (re)armed whenever a new source is attached, so a callback never waits on an old one
+    video.armFrameCallback = () => {
+      if (video.frameCallback) {
+        video.cancelVideoFrameCallback(video.frameCallback);
+      }
+      video.frameCallback = video.requestVideoFrameCallback(onFrame);
+    };
+    video.armFrameCallback();
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -899,6 +906,9 @@
         this.videoElements.set(transceiver, video);
       }
       video.srcObject = new MediaStream([track]);
+      if (video.armFrameCallback) {
+        video.armFrameCallback();
+      }
       video.play().catch(() => {});
       if (video === ui.remoteScreen) {
         const show = () => { ui.remoteScreen.hidden = track.muted || track.readyState === 'ended'; };
@@ -1046,7 +1056,33 @@
         last = s;
         test.stats = stats;
         emit('stats', stats);
+        this.checkStalledVideo(stats);
       }, STATS_INTERVAL_MS);
+    }
+
+    // Chromium sometimes leaves a <video> at HAVE_NOTHING although its live track decodes
+    // frames (seen on the 2nd-3rd call of a page): attach the stream again when that lasts 2 s.
+    checkStalledVideo (stats) {
+      for (const video of new Set(this.videoElements.values())) {
+        const stream = video.srcObject;
+        const live = stream && stream.getVideoTracks().some((t) => t.readyState === 'live' && !t.muted);
+        if (live && video.readyState === 0 && stats.video_rx_fps > 0) {
+          video.stalledSeconds = (video.stalledSeconds || 0) + 1;
+          if (video.stalledSeconds >= 2) {
+            console.warn('peercall: remote video shows nothing although frames arrive: reattaching');
+            test.videoReattached = (test.videoReattached || 0) + 1;
+            video.stalledSeconds = 0;
+            video.srcObject = null;
+            video.srcObject = stream;
+            if (video.armFrameCallback) {
+              video.armFrameCallback();
+            }
+            video.play().catch(() => {});
+          }
+        } else {
+          video.stalledSeconds = 0;
+        }
+      }
     }
 
     close () {

@@ -390,6 +390,12 @@ export async function waitPage (page, fn, timeoutMs, what, arg) {
       audio: window.peercallTest.audio,
       stats: window.peercallTest.stats,
       errors: window.peercallTest.errors,
+      remoteTracks: window.peercallTest.remoteTracks,
+      remoteVideo: (() => {
+        const v = document.getElementById('remote-video');
+        return v && { paused: v.paused, readyState: v.readyState, width: v.videoWidth,
+          tracks: v.srcObject ? v.srcObject.getTracks().map((t) => `${t.kind}:${t.readyState}:${t.muted}`) : null };
+      })(),
     }).catch(() => null);
     fail(`${page.label}: no ${what} within ${timeoutMs} ms (state ${JSON.stringify(state)})`);
   }
