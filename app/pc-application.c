@@ -244,8 +244,10 @@ pc_application_local_command_line (GApplication *app, char ***arguments, int *ex
 
   for (char **a = args + 1; *a; a++)
     {
-      /* help is GApplication's to print */
-      if (g_str_has_prefix (*a, "--help") || g_strcmp0 (*a, "-h") == 0 || g_strcmp0 (*a, "-?") == 0)
+      /* help is GApplication's to print, and D-Bus activation (DBusActivatable=true launches
+       * `peercall --gapplication-service`) is GApplication's to handle */
+      if (g_str_has_prefix (*a, "--help") || g_strcmp0 (*a, "-h") == 0 || g_strcmp0 (*a, "-?") == 0
+          || g_str_has_prefix (*a, "--gapplication-"))
         return G_APPLICATION_CLASS (pc_application_parent_class)
             ->local_command_line (app, arguments, exit_status);
       if (g_strcmp0 (*a, "--") == 0)

@@ -349,9 +349,10 @@ on_call_stats (PcCallView *self, PcCallStats *stats, PcCall *call)
                              stats->video_tx_kbps + stats->audio_tx_kbps);
   if (stats->rtt_ms >= 0)
     rtt = g_strdup_printf (_ ("%.0f ms"), stats->rtt_ms);
-  loss = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%" G_GINT64_FORMAT " packet",
-                                       "%" G_GINT64_FORMAT " packets", stats->packets_lost),
-                          stats->packets_lost);
+  /* a plain %lld: xgettext cannot see through G_GINT64_FORMAT */
+  loss = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%lld packet", "%lld packets",
+                                       stats->packets_lost),
+                          (long long)stats->packets_lost);
   if (stats->video_codec != NULL || stats->audio_codec != NULL)
     codec = g_strdup_printf ("%s / %s", stats->video_codec ? stats->video_codec : "—",
                              stats->audio_codec ? stats->audio_codec : "—");
