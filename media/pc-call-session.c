@@ -79,6 +79,8 @@ enum
   SIGNAL_LATENCY,
   SIGNAL_MEDIA_ERROR,
   SIGNAL_FAILED,
+  SIGNAL_REMOTE_TRACK,
+  SIGNAL_REMOTE_TRACK_ENDED,
   N_SIGNALS
 };
 
@@ -97,6 +99,27 @@ typedef struct
   gpointer data;
   GDestroyNotify destroy;
 } FrameSink;
+
+/* One receive chain per remote video m-line (depay ! dec ! convert ! appsink). The first video
+ * m-line of the remote description is the main remote video (first-frame "video",
+ * frames_decoded, the remote video func); a later one (a browser's addTrack screen share) is
+ * an extra track with its own counter, "remote-track" signal and frame func. */
+typedef struct
+{
+  PcCallSession *self; /* not a reference: chains never outlive the session's pipeline */
+  GstPad *pad;         /* webrtcbin's src pad */
+  char *mid;
+  guint mline;
+  gboolean main;
+  GstElement *elements[4];
+  /* extra tracks, under self->lock */
+  guint64 frames;
+  guint width, height;
+  FrameSink sink;
+  gint first_frame;  /* atomic */
+  gboolean stopped;  /* under self->lock: the m-line no longer sends, frames are dropped */
+  gboolean reported; /* main context: "remote-track" emitted */
+} RemoteVideo;
 
 /* Raw counters read from get-stats on webrtcbin's thread, turned into PcCallStats on the
  * main context. */
@@ -136,8 +159,8 @@ struct _PcCallSession
   GstElement *volume;
   GstElement *preview_valve;
   GstElement *echo_probe;
-  GstElement *remote_video_sink;
-  GstCaps *send_caps; /* fixed size for camera/test; screen keeps its own size */
+  GstElement *remote_video_sink; /* the main remote video's appsink */
+  GstCaps *send_caps;            /* fixed size for camera/test; screen keeps its own size */
   GstWebRTCRTPTransceiver *video_trans;
   GstWebRTCRTPTransceiver *audio_trans;
   GSource *bus_source;
@@ -188,6 +211,10 @@ struct _PcCallSession
   guint64 frames_decoded; /* atomic via g_atomic_pointer-free helpers below, under lock */
   guint frame_width, frame_height;
   guint remote_video_ssrc, remote_audio_ssrc; /* from the receive pads' caps */
+  GPtrArray *remote_videos;                   /* of RemoteVideo* */
+  gint first_remote_video_mline;              /* -1 until a remote description is set */
+  GStrv remote_mids;                          /* mid of each remote m-line */
+  GArray *remote_sends;                       /* gboolean per remote m-line: peer sends */
 };
 
 G_DEFINE_TYPE (PcCallSession, pc_call_session, G_TYPE_OBJECT)
@@ -242,6 +269,17 @@ frame_sink_clear (FrameSink *sink)
   sink->func = NULL;
   sink->data = NULL;
   sink->destroy = NULL;
+}
+
+static void
+remote_video_free (RemoteVideo *rv)
+{
+  frame_sink_clear (&rv->sink);
+  for (guint i = 0; i < G_N_ELEMENTS (rv->elements); i++)
+    g_clear_object (&rv->elements[i]);
+  g_clear_object (&rv->pad);
+  g_free (rv->mid);
+  g_free (rv);
 }
 
 /* ---- Handing work from streaming threads to the session's main context ---------------- */
@@ -691,10 +729,14 @@ flush_pending_candidates (PcCallSession *self)
   g_ptr_array_set_size (self->pending_candidates, 0);
 }
 
+static void end_stopped_remote_tracks (PcCallSession *self);
+
 static void
 main_remote_description_set (PcCallSession *self, gpointer data)
 {
   gboolean is_answer = GPOINTER_TO_INT (data);
+
+  end_stopped_remote_tracks (self);
 
   self->remote_description_set = TRUE;
   if (is_answer)
@@ -866,6 +908,34 @@ pc_call_session_set_remote_description (PcCallSession *self,
       apply_codec_setup (self);
       ensure_playing (self);
     }
+
+  {
+    guint n = gst_sdp_message_medias_len (msg);
+    GStrv mids = g_new0 (char *, n + 1);
+    GArray *sends = g_array_sized_new (FALSE, TRUE, sizeof (gboolean), n);
+    gint first_video = -1;
+
+    for (guint i = 0; i < n; i++)
+      {
+        const GstSDPMedia *media = gst_sdp_message_get_media (msg, i);
+        const char *mid = gst_sdp_media_get_attribute_val (media, "mid");
+        /* (port 0 is no sign here: max-bundle offers use it for bundle-only m-lines) */
+        gboolean peer_sends = !gst_sdp_media_get_attribute_val (media, "inactive")
+                              && !gst_sdp_media_get_attribute_val (media, "recvonly");
+
+        g_array_append_val (sends, peer_sends);
+        mids[i] = mid ? g_strdup (mid) : g_strdup_printf ("%u", i);
+        if (first_video < 0 && g_strcmp0 (gst_sdp_media_get_media (media), "video") == 0)
+          first_video = i;
+      }
+    g_mutex_lock (&self->lock);
+    g_strfreev (self->remote_mids);
+    self->remote_mids = mids;
+    g_clear_pointer (&self->remote_sends, g_array_unref);
+    self->remote_sends = sends;
+    self->first_remote_video_mline = first_video;
+    g_mutex_unlock (&self->lock);
+  }
 
   desc = gst_webrtc_session_description_new (type, msg);
   d = g_new0 (RemoteData, 1);
@@ -1478,6 +1548,79 @@ on_remote_video_sample (GstAppSink *appsink, gpointer user_data)
   return GST_FLOW_OK;
 }
 
+typedef struct
+{
+  RemoteVideo *rv; /* only compared, never dereferenced before it is found in the list */
+  char *mid;
+  guint width, height;
+} RemoteTrack;
+
+static void
+remote_track_free (RemoteTrack *t)
+{
+  g_free (t->mid);
+  g_free (t);
+}
+
+static void
+main_remote_track (PcCallSession *self, gpointer data)
+{
+  RemoteTrack *t = data;
+
+  gboolean live;
+
+  /* The chain may have gone or stopped meanwhile: report only tracks still there. */
+  g_mutex_lock (&self->lock);
+  live = g_ptr_array_find (self->remote_videos, t->rv, NULL) && !t->rv->stopped;
+  g_mutex_unlock (&self->lock);
+  if (!live)
+    return;
+  t->rv->reported = TRUE;
+  g_signal_emit (self, signals[SIGNAL_REMOTE_TRACK], 0, "video", t->mid, t->width, t->height);
+}
+
+static GstFlowReturn
+on_extra_video_sample (GstAppSink *appsink, gpointer user_data)
+{
+  RemoteVideo *rv = user_data;
+  PcCallSession *self = rv->self;
+  g_autoptr (GstSample) sample = gst_app_sink_pull_sample (appsink);
+  GstVideoInfo info;
+  GstCaps *caps;
+
+  if (sample == NULL)
+    return GST_FLOW_EOS;
+  caps = gst_sample_get_caps (sample);
+  if (caps == NULL || !gst_video_info_from_caps (&info, caps))
+    return GST_FLOW_OK;
+
+  g_mutex_lock (&self->lock);
+  if (rv->stopped)
+    {
+      /* Still in flight when the peer stopped the track. */
+      g_mutex_unlock (&self->lock);
+      return GST_FLOW_OK;
+    }
+  rv->frames++;
+  rv->width = GST_VIDEO_INFO_WIDTH (&info);
+  rv->height = GST_VIDEO_INFO_HEIGHT (&info);
+  if (rv->sink.func)
+    rv->sink.func (sample, rv->sink.data);
+  g_mutex_unlock (&self->lock);
+
+  if (g_atomic_int_compare_and_exchange (&rv->first_frame, 0, 1))
+    {
+      RemoteTrack *t = g_new0 (RemoteTrack, 1);
+
+      t->rv = rv;
+      t->mid = g_strdup (rv->mid);
+      t->width = GST_VIDEO_INFO_WIDTH (&info);
+      t->height = GST_VIDEO_INFO_HEIGHT (&info);
+      run_on_main (self, main_remote_track, t, (GDestroyNotify)remote_track_free);
+    }
+  return GST_FLOW_OK;
+}
+
 static GstFlowReturn
 on_local_video_sample (GstAppSink *appsink, gpointer user_data)
 {
@@ -1581,30 +1724,44 @@ on_pad_added (GstElement *webrtc, GstPad *pad, PcCallSession *self)
     caps = gst_pad_query_caps (pad, NULL);
   s = gst_caps_get_structure (caps, 0);
   encoding = gst_structure_get_string (s, "encoding-name");
-  {
-    guint ssrc = 0;
-    if (gst_structure_get_uint (s, "ssrc", &ssrc))
-      {
-        g_mutex_lock (&self->lock);
-        if (g_strcmp0 (encoding, "VP8") == 0)
-          self->remote_video_ssrc = ssrc;
-        else if (g_strcmp0 (encoding, "OPUS") == 0)
-          self->remote_audio_ssrc = ssrc;
-        g_mutex_unlock (&self->lock);
-      }
-  }
 
   if (g_strcmp0 (encoding, "VP8") == 0)
     {
       GstElement *sink = gst_element_factory_make ("appsink", NULL);
       g_autoptr (GstCaps) bgra = gst_caps_from_string ("video/x-raw,format=BGRA");
       GstAppSinkCallbacks callbacks = { .new_sample = on_remote_video_sample };
+      g_autoptr (GstWebRTCRTPTransceiver) trans = NULL;
+      RemoteVideo *rv = g_new0 (RemoteVideo, 1);
+      guint ssrc = 0;
       GstElement *chain[] = {
         gst_element_factory_make ("rtpvp8depay", NULL),
         gst_element_factory_make ("vp8dec", NULL),
         gst_element_factory_make ("videoconvert", NULL),
         sink,
       };
+
+      /* Which m-line: the first video one of the remote description is the main video. */
+      rv->self = self;
+      rv->pad = gst_object_ref (pad);
+      if (g_object_class_find_property (G_OBJECT_GET_CLASS (pad), "transceiver"))
+        g_object_get (pad, "transceiver", &trans, NULL);
+      if (trans)
+        g_object_get (trans, "mlineindex", &rv->mline, NULL);
+      g_mutex_lock (&self->lock);
+      if (self->first_remote_video_mline >= 0)
+        rv->main = rv->mline == (guint)self->first_remote_video_mline;
+      else
+        rv->main = self->remote_video_sink == NULL;
+      if (self->remote_mids && rv->mline < g_strv_length (self->remote_mids))
+        rv->mid = g_strdup (self->remote_mids[rv->mline]);
+      else
+        rv->mid = g_strdup_printf ("%u", rv->mline);
+      /* Stats tell the main video from audio by SSRC. */
+      if (rv->main && gst_structure_get_uint (s, "ssrc", &ssrc))
+        self->remote_video_ssrc = ssrc;
+      g_mutex_unlock (&self->lock);
+      g_debug ("Remote video m-line %u (mid %s): %s", rv->mline, rv->mid,
+               rv->main ? "main video" : "extra track");
 
       if (sink)
         {
@@ -1614,18 +1771,29 @@ on_pad_added (GstElement *webrtc, GstPad *pad, PcCallSession *self)
            * oldest keeps a slow consumer from building up delay. */
           g_object_set (sink, "caps", bgra, "sync", FALSE, "max-buffers", 2, "drop", TRUE,
                         "enable-last-sample", FALSE, NULL);
-          gst_app_sink_set_callbacks (GST_APP_SINK (sink), &callbacks, self, NULL);
+          if (rv->main)
+            gst_app_sink_set_callbacks (GST_APP_SINK (sink), &callbacks, self, NULL);
+          else
+            {
+              callbacks.new_sample = on_extra_video_sample;
+              gst_app_sink_set_callbacks (GST_APP_SINK (sink), &callbacks, rv, NULL);
+            }
           g_object_set (chain[1], "threads", 1, NULL); /* see the encoder's threads */
           /* After a loss, ask the sender for a keyframe (PLI) at once instead of decoding
            * garbage until the next scheduled one (up to 10 s away). */
           g_object_set (chain[0], "request-keyframe", TRUE, "wait-for-keyframe", TRUE, NULL);
         }
+      for (guint i = 0; i < G_N_ELEMENTS (chain); i++)
+        rv->elements[i] = chain[i] ? gst_object_ref (chain[i]) : NULL;
       ok = link_remote_chain (self, pad, chain, G_N_ELEMENTS (chain));
-      if (ok)
+      g_mutex_lock (&self->lock);
+      if (ok && rv->main)
         {
           g_clear_object (&self->remote_video_sink);
           self->remote_video_sink = gst_object_ref (sink);
         }
+      g_ptr_array_add (self->remote_videos, rv);
+      g_mutex_unlock (&self->lock);
     }
   else if (g_strcmp0 (encoding, "OPUS") == 0)
     {
@@ -1643,9 +1811,12 @@ on_pad_added (GstElement *webrtc, GstPad *pad, PcCallSession *self)
       chain[n++] = dec;
       chain[n++] = gst_element_factory_make ("audioconvert", NULL);
       chain[n++] = gst_element_factory_make ("audioresample", NULL);
-      if (self->echo_probe
-          && !gst_pad_is_linked (gst_element_get_static_pad (self->echo_probe, "sink")))
-        chain[n++] = self->echo_probe;
+      if (self->echo_probe)
+        {
+          g_autoptr (GstPad) probe_sink = gst_element_get_static_pad (self->echo_probe, "sink");
+          if (!gst_pad_is_linked (probe_sink))
+            chain[n++] = self->echo_probe;
+        }
       chain[n++] = audio_sink;
       if (dec)
         {
@@ -1669,6 +1840,99 @@ on_pad_added (GstElement *webrtc, GstPad *pad, PcCallSession *self)
       GError *error = g_error_new (PC_MEDIA_ERROR, PC_MEDIA_ERROR_PIPELINE,
                                    "Cannot play the remote %s stream", encoding ? encoding : "");
       run_on_main (self, main_media_error, error, (GDestroyNotify)g_error_free);
+    }
+}
+
+static void
+main_drop_remote_video (PcCallSession *self, gpointer data)
+{
+  RemoteVideo *rv = data;
+
+  for (guint i = 0; i < G_N_ELEMENTS (rv->elements); i++)
+    if (rv->elements[i])
+      {
+        gst_element_set_locked_state (rv->elements[i], TRUE);
+        gst_element_set_state (rv->elements[i], GST_STATE_NULL);
+        if (GST_OBJECT_PARENT (rv->elements[i]) == GST_OBJECT (self->pipeline))
+          gst_bin_remove (GST_BIN (self->pipeline), rv->elements[i]);
+      }
+  if (rv->main)
+    {
+      g_mutex_lock (&self->lock);
+      if (self->remote_video_sink == rv->elements[3])
+        g_clear_object (&self->remote_video_sink);
+      g_mutex_unlock (&self->lock);
+    }
+  else if (rv->reported)
+    g_signal_emit (self, signals[SIGNAL_REMOTE_TRACK_ENDED], 0, rv->mid);
+}
+
+/* After a remote description: an extra track whose m-line the peer no longer sends on
+ * (a browser's removeTrack makes it inactive or recvonly) has ended. webrtcbin 1.22 may keep
+ * the pad, so the chain stays linked (idle) and reports a new "remote-track" if the m-line
+ * comes back; it is dropped when the pad goes away. */
+static void
+end_stopped_remote_tracks (PcCallSession *self)
+{
+  g_autoptr (GPtrArray) ended = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr (GArray) sinks = g_array_new (FALSE, TRUE, sizeof (FrameSink));
+
+  g_mutex_lock (&self->lock);
+  for (guint i = 0; i < self->remote_videos->len; i++)
+    {
+      RemoteVideo *rv = g_ptr_array_index (self->remote_videos, i);
+      gboolean sends = self->remote_sends && rv->mline < self->remote_sends->len
+                       && g_array_index (self->remote_sends, gboolean, rv->mline);
+
+      if (rv->main)
+        continue;
+      if (sends)
+        {
+          /* Sending again (e.g. a new share on the same transceiver): a new track. */
+          rv->stopped = FALSE;
+          continue;
+        }
+      if (rv->stopped)
+        continue;
+      rv->stopped = TRUE;
+      if (rv->reported)
+        g_ptr_array_add (ended, g_strdup (rv->mid));
+      g_array_append_val (sinks, rv->sink);
+      memset (&rv->sink, 0, sizeof rv->sink);
+      rv->frames = 0;
+      rv->reported = FALSE;
+      g_atomic_int_set (&rv->first_frame, 0);
+    }
+  g_mutex_unlock (&self->lock);
+  for (guint i = 0; i < sinks->len; i++)
+    frame_sink_clear (&g_array_index (sinks, FrameSink, i));
+  for (guint i = 0; i < ended->len; i++)
+    g_signal_emit (self, signals[SIGNAL_REMOTE_TRACK_ENDED], 0, g_ptr_array_index (ended, i));
+}
+
+/* The pad went away (webrtcbin dropped the m-line's receive side): its chain goes. */
+static void
+on_pad_removed (GstElement *webrtc, GstPad *pad, PcCallSession *self)
+{
+  RemoteVideo *found = NULL;
+
+  if (GST_PAD_DIRECTION (pad) != GST_PAD_SRC)
+    return;
+  g_mutex_lock (&self->lock);
+  for (guint i = 0; i < self->remote_videos->len; i++)
+    {
+      RemoteVideo *rv = g_ptr_array_index (self->remote_videos, i);
+      if (rv->pad == pad)
+        {
+          found = g_ptr_array_steal_index (self->remote_videos, i);
+          break;
+        }
+    }
+  g_mutex_unlock (&self->lock);
+  if (found)
+    {
+      g_debug ("Remote video mid %s went away", found->mid);
+      run_on_main (self, main_drop_remote_video, found, (GDestroyNotify)remote_video_free);
     }
 }
 
@@ -1893,6 +2157,7 @@ build_pipeline (PcCallSession *self, GError **error)
   g_signal_connect (self->webrtc, "notify::connection-state", G_CALLBACK (on_connection_state),
                     self);
   g_signal_connect (self->webrtc, "pad-added", G_CALLBACK (on_pad_added), self);
+  g_signal_connect (self->webrtc, "pad-removed", G_CALLBACK (on_pad_removed), self);
 
   /* Echo cancellation: the probe must exist before webrtcdsp starts; it is linked into the
    * playback chain when the remote audio arrives. */
@@ -2251,6 +2516,16 @@ teardown_pipeline (PcCallSession *self)
         g_signal_handlers_disconnect_by_data (self->webrtc, self);
     }
   g_atomic_int_inc (&self->pipeline_generation);
+  /* Streaming threads are joined: the chains' callbacks cannot run any more. */
+  {
+    GPtrArray *chains;
+
+    g_mutex_lock (&self->lock);
+    chains = self->remote_videos;
+    self->remote_videos = g_ptr_array_new_with_free_func ((GDestroyNotify)remote_video_free);
+    g_mutex_unlock (&self->lock);
+    g_ptr_array_unref (chains); /* outside the lock: frame sinks' destroy notifies run here */
+  }
   g_clear_object (&self->video_trans);
   g_clear_object (&self->audio_trans);
   g_clear_object (&self->remote_video_sink);
@@ -2501,6 +2776,59 @@ pc_call_session_get_frames_decoded (PcCallSession *self)
   return frames;
 }
 
+gboolean
+pc_call_session_set_extra_video_func (PcCallSession *self,
+                                      const char *mid,
+                                      PcVideoFrameFunc func,
+                                      gpointer user_data,
+                                      GDestroyNotify destroy)
+{
+  FrameSink old = { 0 };
+  gboolean found = FALSE;
+
+  g_return_val_if_fail (PC_IS_CALL_SESSION (self), FALSE);
+  g_return_val_if_fail (mid != NULL, FALSE);
+
+  g_mutex_lock (&self->lock);
+  for (guint i = 0; i < self->remote_videos->len && !found; i++)
+    {
+      RemoteVideo *rv = g_ptr_array_index (self->remote_videos, i);
+      if (!rv->main && g_strcmp0 (rv->mid, mid) == 0)
+        {
+          old = rv->sink;
+          rv->sink.func = func;
+          rv->sink.data = user_data;
+          rv->sink.destroy = destroy;
+          found = TRUE;
+        }
+    }
+  g_mutex_unlock (&self->lock);
+  if (found)
+    frame_sink_clear (&old);
+  else if (destroy)
+    destroy (user_data);
+  return found;
+}
+
+guint64
+pc_call_session_get_extra_frames_decoded (PcCallSession *self, const char *mid)
+{
+  guint64 frames = 0;
+
+  g_return_val_if_fail (PC_IS_CALL_SESSION (self), 0);
+  g_return_val_if_fail (mid != NULL, 0);
+
+  g_mutex_lock (&self->lock);
+  for (guint i = 0; i < self->remote_videos->len; i++)
+    {
+      RemoteVideo *rv = g_ptr_array_index (self->remote_videos, i);
+      if (!rv->main && g_strcmp0 (rv->mid, mid) == 0)
+        frames = rv->frames;
+    }
+  g_mutex_unlock (&self->lock);
+  return frames;
+}
+
 static void
 set_frame_sink (PcCallSession *self,
                 FrameSink *sink,
@@ -2711,6 +3039,9 @@ pc_call_session_finalize (GObject *object)
   PcCallSession *self = PC_CALL_SESSION (object);
 
   g_ptr_array_unref (self->pending_candidates);
+  g_ptr_array_unref (self->remote_videos);
+  g_strfreev (self->remote_mids);
+  g_clear_pointer (&self->remote_sends, g_array_unref);
   g_free (self->ice_state);
   pc_call_stats_free (self->last_stats);
   raw_stats_clear (&self->prev);
@@ -2789,6 +3120,12 @@ pc_call_session_class_init (PcCallSessionClass *klass)
                       NULL, G_TYPE_NONE, 1, G_TYPE_ERROR);
   signals[SIGNAL_FAILED] = g_signal_new ("failed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
                                          NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_ERROR);
+  signals[SIGNAL_REMOTE_TRACK]
+      = g_signal_new ("remote-track", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
+                      NULL, G_TYPE_NONE, 4, G_TYPE_STRING, G_TYPE_STRING, G_TYPE_UINT, G_TYPE_UINT);
+  signals[SIGNAL_REMOTE_TRACK_ENDED]
+      = g_signal_new ("remote-track-ended", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL,
+                      NULL, NULL, G_TYPE_NONE, 1, G_TYPE_STRING);
 }
 
 static void
@@ -2797,6 +3134,8 @@ pc_call_session_init (PcCallSession *self)
   g_mutex_init (&self->lock);
   self->context = g_main_context_ref_thread_default ();
   self->pending_candidates = g_ptr_array_new_with_free_func ((GDestroyNotify)remote_candidate_free);
+  self->remote_videos = g_ptr_array_new_with_free_func ((GDestroyNotify)remote_video_free);
+  self->first_remote_video_mline = -1;
   self->connection_state = PC_CONNECTION_STATE_NEW;
   self->ice_state = g_strdup ("new");
   self->camera_enabled = TRUE;

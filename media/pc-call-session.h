@@ -82,6 +82,12 @@ G_DECLARE_FINAL_TYPE (PcCallSession, pc_call_session, PC, CALL_SESSION, GObject)
  *   "ice-state"         (const char *state, const char *local_type, const char *remote_type)
  *                        types non-NULL once a pair is selected
  *   "first-frame"       (const char *kind, guint width, guint height)     kind "video"/"audio"
+ *                        "video" is the main remote video: the first video m-line of the
+ *                        remote description
+ *   "remote-track"      (const char *kind, const char *mid, guint width, guint height)
+ *                        kind "video": first decoded frame of a further remote video m-line
+ *                        (e.g. a browser's addTrack screen share); see set_extra_video_func
+ *   "remote-track-ended" (const char *mid)  that m-line stopped (its chain is gone)
  *   "stats"             (PcCallStats *stats)                              every second while connected
  *   "latency"           (double ms)                                       with latency-probe, per frame
  *   "media-error"       (GError *error)     non-fatal: e.g. camera missing -> audio-only
@@ -150,6 +156,18 @@ void pc_call_session_set_local_video_func (PcCallSession *self,
                                            PcVideoFrameFunc func,
                                            gpointer user_data,
                                            GDestroyNotify destroy);
+
+/* Further remote video tracks (m-lines after the first video one), by their SDP mid as
+ * announced by "remote-track": the same kind of consumer as the remote video func. Returns
+ * FALSE (and calls @destroy at once) when there is no such track; the consumer is dropped
+ * (@destroy called) when the track ends or the session closes. */
+gboolean pc_call_session_set_extra_video_func (PcCallSession *self,
+                                               const char *mid,
+                                               PcVideoFrameFunc func,
+                                               gpointer user_data,
+                                               GDestroyNotify destroy);
+/* Frames decoded so far on that extra track (0 when unknown); thread-safe. */
+guint64 pc_call_session_get_extra_frames_decoded (PcCallSession *self, const char *mid);
 
 /* Stops media and closes the peer connection; idempotent. */
 void pc_call_session_close (PcCallSession *self);

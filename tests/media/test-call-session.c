@@ -6,7 +6,10 @@
 #include <string.h>
 
 #include <gst/gst.h>
+#include <gst/sdp/sdp.h>
 #include <gst/video/video.h>
+#define GST_USE_UNSTABLE_API
+#include <gst/webrtc/webrtc.h>
 #include <X11/Xlib.h>
 
 #include "pc-call-session.h"
@@ -699,6 +702,334 @@ test_call_switch_source (void)
   fixture_clear (&fx);
 }
 
+/* ---- A second remote video m-line (a browser's addTrack screen share) ------------------ */
+
+/* A plain webrtcbin offering audio + two VP8 videos (camera-like 320x240, screen-like 640x360,
+ * same payload type like browsers), answered by a PcCallSession. */
+typedef struct
+{
+  GstElement *pipeline;
+  GstElement *webrtc;
+  PcCallSession *session;
+  char *extra_mid; /* mid of the offer's third m-line */
+  gboolean first_video;
+  guint first_width, first_height;
+  char *track_kind, *track_mid;
+  guint track_width, track_height;
+  char *ended_mid;
+  guint local_descriptions;
+  FrameLog main_log, extra_log;
+  gboolean failed;
+  gboolean closing;
+} Extra;
+
+static Extra *extra_fx; /* main-context callbacks from webrtcbin's threads */
+
+static gboolean
+extra_deliver_offer (gpointer data)
+{
+  g_autofree char *sdp = data;
+  g_autoptr (GError) error = NULL;
+
+  if (extra_fx == NULL || extra_fx->closing)
+    return G_SOURCE_REMOVE;
+  g_assert_true (pc_call_session_set_remote_description (extra_fx->session, "offer", sdp, &error));
+  g_assert_no_error (error);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+on_raw_offer (GstPromise *promise, gpointer user_data)
+{
+  Extra *x = user_data;
+  const GstStructure *reply = gst_promise_get_reply (promise);
+  GstWebRTCSessionDescription *offer = NULL;
+  char *text;
+
+  gst_structure_get (reply, "offer", GST_TYPE_WEBRTC_SESSION_DESCRIPTION, &offer, NULL);
+  gst_promise_unref (promise);
+  g_assert_nonnull (offer);
+  g_signal_emit_by_name (x->webrtc, "set-local-description", offer, NULL);
+  g_assert_cmpuint (gst_sdp_message_medias_len (offer->sdp), ==, 3);
+  g_free (x->extra_mid);
+  x->extra_mid = g_strdup (
+      gst_sdp_media_get_attribute_val (gst_sdp_message_get_media (offer->sdp, 2), "mid"));
+  text = gst_sdp_message_as_text (offer->sdp);
+  gst_webrtc_session_description_free (offer);
+  g_idle_add (extra_deliver_offer, text);
+}
+
+static void
+on_raw_negotiation_needed (GstElement *webrtc, Extra *x)
+{
+  g_signal_emit_by_name (webrtc, "create-offer", NULL,
+                         gst_promise_new_with_change_func (on_raw_offer, x, NULL));
+}
+
+typedef struct
+{
+  guint mline;
+  char *candidate;
+} RawCandidate;
+
+static gboolean
+extra_deliver_candidate (gpointer data)
+{
+  RawCandidate *c = data;
+
+  if (extra_fx && !extra_fx->closing)
+    pc_call_session_add_remote_candidate (extra_fx->session, c->candidate, NULL, c->mline);
+  g_free (c->candidate);
+  g_free (c);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+on_raw_candidate (GstElement *webrtc, guint mline, const char *candidate, Extra *x)
+{
+  RawCandidate *c = g_new0 (RawCandidate, 1);
+
+  c->mline = mline;
+  c->candidate = g_strdup (candidate);
+  g_idle_add (extra_deliver_candidate, c);
+}
+
+static void
+on_raw_pad_added (GstElement *webrtc, GstPad *pad, Extra *x)
+{
+  GstElement *sink;
+  g_autoptr (GstPad) sinkpad = NULL;
+
+  if (GST_PAD_DIRECTION (pad) != GST_PAD_SRC)
+    return;
+  sink = gst_element_factory_make ("fakesink", NULL);
+  g_object_set (sink, "sync", FALSE, "async", FALSE, NULL);
+  gst_bin_add (GST_BIN (x->pipeline), sink);
+  gst_element_sync_state_with_parent (sink);
+  sinkpad = gst_element_get_static_pad (sink, "sink");
+  g_assert_cmpint (gst_pad_link (pad, sinkpad), ==, GST_PAD_LINK_OK);
+}
+
+static void
+on_extra_local_description (PcCallSession *session, const char *type, const char *sdp, Extra *x)
+{
+  GstSDPMessage *msg = NULL;
+  GstWebRTCSessionDescription *answer;
+
+  x->local_descriptions++;
+  g_assert_cmpstr (type, ==, "answer");
+  g_assert_cmpint (gst_sdp_message_new_from_text (sdp, &msg), ==, GST_SDP_OK);
+  answer = gst_webrtc_session_description_new (GST_WEBRTC_SDP_TYPE_ANSWER, msg);
+  g_signal_emit_by_name (x->webrtc, "set-remote-description", answer, NULL);
+  gst_webrtc_session_description_free (answer);
+}
+
+static void
+on_extra_local_candidate (
+    PcCallSession *session, const char *candidate, const char *mid, gint mline, Extra *x)
+{
+  if (candidate)
+    g_signal_emit_by_name (x->webrtc, "add-ice-candidate", (guint)mline, candidate);
+}
+
+static void
+on_extra_first_frame (PcCallSession *session, const char *kind, guint w, guint h, Extra *x)
+{
+  g_test_message ("first %s frame %ux%u", kind, w, h);
+  g_assert_true (g_str_equal (kind, "video") || g_str_equal (kind, "audio"));
+  if (g_str_equal (kind, "video"))
+    {
+      g_assert_false (x->first_video); /* once, for the main video only */
+      x->first_video = TRUE;
+      x->first_width = w;
+      x->first_height = h;
+    }
+}
+
+static void
+on_extra_remote_track (
+    PcCallSession *session, const char *kind, const char *mid, guint w, guint h, Extra *x)
+{
+  g_test_message ("remote-track %s mid %s %ux%u", kind, mid, w, h);
+  g_assert_null (x->track_mid);
+  x->track_kind = g_strdup (kind);
+  x->track_mid = g_strdup (mid);
+  x->track_width = w;
+  x->track_height = h;
+}
+
+static void
+on_extra_track_ended (PcCallSession *session, const char *mid, Extra *x)
+{
+  g_test_message ("remote-track-ended mid %s", mid);
+  x->ended_mid = g_strdup (mid);
+}
+
+static void
+on_extra_failed (PcCallSession *session, GError *error, Extra *x)
+{
+  g_test_message ("failed: %s", error->message);
+  x->failed = TRUE;
+}
+
+typedef gboolean (*ExtraCondition) (Extra *x);
+
+static gboolean
+extra_run_until (Extra *x, ExtraCondition cond, guint timeout_s)
+{
+  gint64 deadline = g_get_monotonic_time () + timeout_s * G_USEC_PER_SEC;
+  guint waker = g_timeout_add (50, wake, NULL);
+  gboolean ok = TRUE;
+
+  while (!cond (x))
+    {
+      if (x->failed || g_get_monotonic_time () > deadline)
+        {
+          ok = FALSE;
+          break;
+        }
+      g_main_context_iteration (NULL, TRUE);
+    }
+  g_source_remove (waker);
+  return ok;
+}
+
+static gboolean
+extra_both_tracks_flow (Extra *x)
+{
+  guint64 main_frames, extra_frames;
+
+  frame_log_get (&x->main_log, &main_frames, NULL, NULL, NULL);
+  frame_log_get (&x->extra_log, &extra_frames, NULL, NULL, NULL);
+  return x->first_video && x->track_mid && main_frames >= 30 && extra_frames >= 30
+         && pc_call_session_get_frames_decoded (x->session) >= 30
+         && pc_call_session_get_extra_frames_decoded (x->session, x->track_mid) >= 30;
+}
+
+static gboolean
+extra_track_ended (Extra *x)
+{
+  return x->ended_mid != NULL && x->local_descriptions == 2;
+}
+
+static gboolean
+extra_track_announced (Extra *x)
+{
+  return x->track_mid != NULL;
+}
+
+/* Checks that the main remote video func only ever saw the main video's size. */
+static void
+on_main_frame (GstSample *sample, gpointer user_data)
+{
+  FrameLog *log = user_data;
+  GstVideoInfo info;
+
+  on_remote_frame (sample, log);
+  g_assert_true (gst_video_info_from_caps (&info, gst_sample_get_caps (sample)));
+  g_assert_cmpint (GST_VIDEO_INFO_WIDTH (&info), ==, 320);
+}
+
+static void
+test_call_extra_track (void)
+{
+  g_autoptr (PcIceConfig) ice = pc_ice_config_new ();
+  g_autoptr (GError) error = NULL;
+  Extra x = { 0 };
+  GstWebRTCRTPTransceiver *trans = NULL;
+
+  extra_fx = &x;
+  g_mutex_init (&x.main_log.lock);
+  g_mutex_init (&x.extra_log.lock);
+  pc_ice_config_add_local_address (ice, "127.0.0.1");
+
+  x.pipeline = gst_parse_launch (
+      "webrtcbin name=w bundle-policy=max-bundle latency=50 "
+      "audiotestsrc is-live=true wave=sine ! opusenc ! rtpopuspay pt=111 ! queue ! "
+      "application/x-rtp,media=audio,encoding-name=OPUS,payload=111 ! w. "
+      "videotestsrc is-live=true ! video/x-raw,width=320,height=240,framerate=15/1 ! "
+      "vp8enc deadline=1 threads=1 keyframe-max-dist=30 ! rtpvp8pay pt=96 ! queue ! "
+      "application/x-rtp,media=video,encoding-name=VP8,payload=96 ! w. "
+      "videotestsrc is-live=true pattern=ball ! video/x-raw,width=640,height=360,framerate=15/1 ! "
+      "vp8enc deadline=1 threads=1 keyframe-max-dist=30 ! rtpvp8pay pt=96 ! queue ! "
+      "application/x-rtp,media=video,encoding-name=VP8,payload=96 ! w.",
+      &error);
+  g_assert_no_error (error);
+  x.webrtc = gst_bin_get_by_name (GST_BIN (x.pipeline), "w");
+  g_assert_true (pc_ice_config_apply (ice, x.webrtc, &error));
+  g_assert_no_error (error);
+  g_signal_connect (x.webrtc, "on-negotiation-needed", G_CALLBACK (on_raw_negotiation_needed), &x);
+  g_signal_connect (x.webrtc, "on-ice-candidate", G_CALLBACK (on_raw_candidate), &x);
+  g_signal_connect (x.webrtc, "pad-added", G_CALLBACK (on_raw_pad_added), &x);
+
+  x.session = g_object_new (PC_TYPE_CALL_SESSION, "ice-config", ice, "polite", TRUE, "video-source",
+                            PC_MEDIA_SOURCE_TEST, "audio-source", PC_MEDIA_SOURCE_TEST,
+                            "video-width", 320, "video-height", 240, NULL);
+  g_signal_connect (x.session, "local-description", G_CALLBACK (on_extra_local_description), &x);
+  g_signal_connect (x.session, "local-candidate", G_CALLBACK (on_extra_local_candidate), &x);
+  g_signal_connect (x.session, "first-frame", G_CALLBACK (on_extra_first_frame), &x);
+  g_signal_connect (x.session, "remote-track", G_CALLBACK (on_extra_remote_track), &x);
+  g_signal_connect (x.session, "remote-track-ended", G_CALLBACK (on_extra_track_ended), &x);
+  g_signal_connect (x.session, "failed", G_CALLBACK (on_extra_failed), &x);
+  pc_call_session_set_remote_video_func (x.session, on_main_frame, &x.main_log, NULL);
+  g_assert_true (pc_call_session_start (x.session, FALSE, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (gst_element_set_state (x.pipeline, GST_STATE_PLAYING), !=,
+                   GST_STATE_CHANGE_FAILURE);
+
+  /* The UI attaches a consumer once the track is announced. */
+  g_assert_true (extra_run_until (&x, extra_track_announced, CALL_TIMEOUT_S));
+  g_assert_cmpstr (x.track_kind, ==, "video");
+  g_assert_cmpstr (x.track_mid, ==, x.extra_mid);
+  g_assert_cmpuint (x.track_width, ==, 640);
+  g_assert_cmpuint (x.track_height, ==, 360);
+  g_assert_true (pc_call_session_set_extra_video_func (x.session, x.track_mid, on_remote_frame,
+                                                       &x.extra_log, NULL));
+  g_assert_false (pc_call_session_set_extra_video_func (x.session, "no-such-mid", on_remote_frame,
+                                                        &x.extra_log, NULL));
+
+  /* Both decode, each on its own counter and consumer; first-frame "video" is the first
+   * video m-line (the camera), once. */
+  g_assert_true (extra_run_until (&x, extra_both_tracks_flow, CALL_TIMEOUT_S));
+  g_assert_cmpuint (x.first_width, ==, 320);
+  g_assert_cmpuint (x.first_height, ==, 240);
+  g_assert_cmpuint (x.extra_log.width, ==, 640);
+  g_assert_cmpuint (x.extra_log.height, ==, 360);
+  g_assert_cmpuint (x.local_descriptions, ==, 1);
+
+  /* The browser removes its track: the m-line goes inactive in a new offer; the chain goes. */
+  g_signal_emit_by_name (x.webrtc, "get-transceiver", 2, &trans);
+  g_assert_nonnull (trans);
+  g_object_set (trans, "direction", GST_WEBRTC_RTP_TRANSCEIVER_DIRECTION_INACTIVE, NULL);
+  gst_object_unref (trans);
+  /* webrtcbin 1.22 does not flag a direction change as needing negotiation: offer again. */
+  on_raw_negotiation_needed (x.webrtc, &x);
+  g_assert_true (extra_run_until (&x, extra_track_ended, CALL_TIMEOUT_S));
+  g_assert_cmpstr (x.ended_mid, ==, x.track_mid);
+  g_assert_cmpuint (pc_call_session_get_extra_frames_decoded (x.session, x.track_mid), ==, 0);
+  /* Not asserted: that the camera goes on. Between two webrtcbin 1.22 peers nothing at all
+   * arrives after this renegotiation (0 kbps on every stream), a webrtcbin limitation seen
+   * with this plain offerer; browsers are covered by tests/browser/renegotiation.mjs. */
+  g_assert_false (x.failed);
+
+  x.closing = TRUE;
+  pc_call_session_close (x.session);
+  gst_element_set_state (x.pipeline, GST_STATE_NULL);
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+  g_signal_handlers_disconnect_by_data (x.session, &x);
+  g_clear_object (&x.session);
+  gst_object_unref (x.webrtc);
+  gst_object_unref (x.pipeline);
+  g_free (x.extra_mid);
+  g_free (x.track_kind);
+  g_free (x.track_mid);
+  g_free (x.ended_mid);
+  g_mutex_clear (&x.main_log.lock);
+  g_mutex_clear (&x.extra_log.lock);
+  extra_fx = NULL;
+}
+
 int
 main (int argc, char **argv)
 {
@@ -720,6 +1051,7 @@ main (int argc, char **argv)
   g_test_add_func ("/media/call/collision", test_call_collision);
   g_test_add_func ("/media/call/payload-type", test_call_payload_type);
   g_test_add_func ("/media/call/switch-source", test_call_switch_source);
+  g_test_add_func ("/media/call/extra-track", test_call_extra_track);
   g_test_add_func ("/media/call-repeat", test_call_repeat);
 
   return g_test_run ();
