@@ -3,8 +3,8 @@
 // (getDisplayMedia, then addTrack: a new offer from the browser). Peercall must answer it, accept
 // the new m-line, and keep the call and the camera video going both ways; then the share stops
 // (removeTrack: one more offer) and media still flows. With --second-track-event it also requires
-// Peercall to report the second track (a second `first-frame` of kind video/screen, or a `track`
-// event): registered as its own test, expected to fail until the app reports it.
+// Peercall to report the second track (a second `first-frame` of kind video/screen, or a
+// `track`/`remote-track` event): registered as its own test, expected to fail until the app reports it.
 import {
   check, checkMediaBothWays, checkNoPageErrors, launchChromium, log, openClient, pageState, peercallArgs, run,
   startPeercall, startServer, stopPeercall, waitPage,
@@ -27,7 +27,8 @@ run(requireEvent ? 'renegotiation-second-track' : 'renegotiation', 200, async ()
 
   // a second video track: the browser (impolite caller) sends a new offer
   const firstFrames = () => pc.list.filter((e) => e.event === 'first-frame' && e.kind !== 'audio').length;
-  const videoTracks = () => pc.list.filter((e) => e.event === 'track' && e.kind === 'video').length;
+  const isTrackEvent = (e) => (e.event === 'track' || e.event === 'remote-track') && e.kind !== 'audio';
+  const videoTracks = () => pc.list.filter(isTrackEvent).length;
   const before = { firstFrames: firstFrames(), tracks: videoTracks() };
   const added = await page.evaluate(() => window.peercallTest.api.startShare('add'));
   check(added === true, 'the browser adds a getDisplayMedia track');
@@ -47,7 +48,7 @@ run(requireEvent ? 'renegotiation-second-track' : 'renegotiation', 200, async ()
     o.framesEncoded > 10), 15000, 'the screen track being sent', screenTr.mid);
   if (requireEvent) {
     await pc.wait((e) => (e.event === 'first-frame' && e.kind !== 'audio' && firstFrames() > before.firstFrames) ||
-      (e.event === 'track' && e.kind === 'video' && videoTracks() > before.tracks), 20000,
+      (isTrackEvent(e) && videoTracks() > before.tracks), 20000,
       'a second video first-frame or track event');
     log('Peercall reports the second video track');
   }
