@@ -14,7 +14,7 @@ G_BEGIN_DECLS
 
 /* After --exit-after-frames is reached, how long the call stays up so that a peer running with
  * the same target reaches it too, unless the peer hangs up first. */
-#define PC_AUTOMATION_LINGER_MS 2000
+#define PC_AUTOMATION_LINGER_MS 5000
 
 #define PC_TYPE_AUTOMATION (pc_automation_get_type ())
 G_DECLARE_FINAL_TYPE (PcAutomation, pc_automation, PC, AUTOMATION, GObject)
