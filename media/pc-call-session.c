@@ -30,6 +30,10 @@
  * paths a late packet costs a concealed/dropped frame instead of delaying every frame.
  * Override with the "jitterbuffer-latency" property or PEERCALL_JITTERBUFFER_LATENCY. */
 #define DEFAULT_JITTERBUFFER_LATENCY 50
+/* When packets keep arriving after the jitterbuffer gave them up (a starved receiver, or a
+ * path with more jitter than the latency), the latency doubles, up to this. */
+#define MAX_JITTERBUFFER_LATENCY 400
+#define LATE_PACKETS_PER_TICK 3
 
 /* Sender bitrate controller bounds (bits/s); see update_bitrate(). */
 #define BITRATE_MIN 150000
@@ -188,6 +192,7 @@ struct _PcCallSession
   gboolean have_prev;
   guint64 prev_frames;
   guint target_bitrate;
+  guint64 late_packets; /* sum of the jitterbuffers' num-late at the last stats tick */
   double min_rtt_ms;
   guint stable_ticks;
 
@@ -211,10 +216,15 @@ struct _PcCallSession
   guint64 frames_decoded; /* atomic via g_atomic_pointer-free helpers below, under lock */
   guint frame_width, frame_height;
   guint remote_video_ssrc, remote_audio_ssrc; /* from the receive pads' caps */
+  guint64 frames_encoded, keyframes_encoded;  /* main video sent */
+  guint64 keyframes_received;                 /* main video, out of the depayloader */
+  GPtrArray *jitterbuffers;                   /* of GWeakRef*: webrtcbin's rtpjitterbuffers */
   GPtrArray *remote_videos;                   /* of RemoteVideo* */
   gint first_remote_video_mline;              /* -1 until a remote description is set */
   GStrv remote_mids;                          /* mid of each remote m-line */
   GArray *remote_sends;                       /* gboolean per remote m-line: peer sends */
+  GArray *remote_video_mlines;                /* guint: the remote description's video m-lines */
+  GHashTable *remote_ssrc_mlines;             /* a=ssrc of the remote description -> m-line + 1 */
 };
 
 G_DEFINE_TYPE (PcCallSession, pc_call_session, G_TYPE_OBJECT)
@@ -913,6 +923,8 @@ pc_call_session_set_remote_description (PcCallSession *self,
     guint n = gst_sdp_message_medias_len (msg);
     GStrv mids = g_new0 (char *, n + 1);
     GArray *sends = g_array_sized_new (FALSE, TRUE, sizeof (gboolean), n);
+    GArray *videos = g_array_new (FALSE, TRUE, sizeof (guint));
+    GHashTable *ssrcs = g_hash_table_new (NULL, NULL);
     gint first_video = -1;
 
     for (guint i = 0; i < n; i++)
@@ -925,8 +937,21 @@ pc_call_session_set_remote_description (PcCallSession *self,
 
         g_array_append_val (sends, peer_sends);
         mids[i] = mid ? g_strdup (mid) : g_strdup_printf ("%u", i);
-        if (first_video < 0 && g_strcmp0 (gst_sdp_media_get_media (media), "video") == 0)
-          first_video = i;
+        if (g_strcmp0 (gst_sdp_media_get_media (media), "video") == 0)
+          {
+            g_array_append_val (videos, i);
+            if (first_video < 0)
+              first_video = i;
+          }
+        for (guint a = 0; a < gst_sdp_media_attributes_len (media); a++)
+          {
+            const GstSDPAttribute *attr = gst_sdp_media_get_attribute (media, a);
+            guint ssrc;
+
+            if (g_strcmp0 (attr->key, "ssrc") == 0 && attr->value
+                && sscanf (attr->value, "%u", &ssrc) == 1)
+              g_hash_table_insert (ssrcs, GUINT_TO_POINTER (ssrc), GUINT_TO_POINTER (i + 1));
+          }
       }
     g_mutex_lock (&self->lock);
     g_strfreev (self->remote_mids);
@@ -934,6 +959,10 @@ pc_call_session_set_remote_description (PcCallSession *self,
     g_clear_pointer (&self->remote_sends, g_array_unref);
     self->remote_sends = sends;
     self->first_remote_video_mline = first_video;
+    g_clear_pointer (&self->remote_video_mlines, g_array_unref);
+    self->remote_video_mlines = videos;
+    g_clear_pointer (&self->remote_ssrc_mlines, g_hash_table_unref);
+    self->remote_ssrc_mlines = ssrcs;
     g_mutex_unlock (&self->lock);
   }
 
@@ -1043,6 +1072,9 @@ on_gathering_state (GObject *webrtc, GParamSpec *pspec, PcCallSession *self)
 
 static void request_stats (PcCallSession *self);
 static gboolean on_stats_tick (gpointer user_data);
+static void adapt_jitterbuffer_latency (PcCallSession *self);
+static GstPadProbeReturn
+on_depayloaded_frame (GstPad *pad, GstPadProbeInfo *info, gpointer user_data);
 
 static void
 start_stats_timer (PcCallSession *self)
@@ -1452,6 +1484,7 @@ main_stats (PcCallSession *self, gpointer data)
   self->have_prev = TRUE;
 
   update_bitrate (self, raw);
+  adapt_jitterbuffer_latency (self);
 
   pc_call_stats_free (self->last_stats);
   self->last_stats = stats;
@@ -1747,17 +1780,35 @@ on_pad_added (GstElement *webrtc, GstPad *pad, PcCallSession *self)
         g_object_get (pad, "transceiver", &trans, NULL);
       if (trans)
         g_object_get (trans, "mlineindex", &rv->mline, NULL);
+      gst_structure_get_uint (s, "ssrc", &ssrc);
       g_mutex_lock (&self->lock);
-      if (self->first_remote_video_mline >= 0)
-        rv->main = rv->mline == (guint)self->first_remote_video_mline;
-      else
-        rv->main = self->remote_video_sink == NULL;
+      /* webrtcbin 1.22 may hand a bundled stream a pad whose transceiver belongs to another
+       * m-line (even an audio one): the SSRC the remote description announced decides. */
+      {
+        guint from_ssrc = self->remote_ssrc_mlines ? GPOINTER_TO_UINT (g_hash_table_lookup (
+                              self->remote_ssrc_mlines, GUINT_TO_POINTER (ssrc)))
+                                                   : 0;
+        gboolean video_mline = FALSE;
+
+        if (from_ssrc > 0)
+          rv->mline = from_ssrc - 1;
+        for (guint i = 0; self->remote_video_mlines && i < self->remote_video_mlines->len; i++)
+          video_mline |= g_array_index (self->remote_video_mlines, guint, i) == rv->mline;
+        if (self->remote_video_mlines == NULL || self->remote_video_mlines->len <= 1)
+          rv->main = TRUE; /* one video m-line: whatever webrtcbin says, it is the main one */
+        else if (video_mline)
+          rv->main = rv->mline == (guint)self->first_remote_video_mline;
+        else
+          rv->main = self->remote_video_sink == NULL;
+        if (rv->main && self->first_remote_video_mline >= 0)
+          rv->mline = self->first_remote_video_mline;
+      }
       if (self->remote_mids && rv->mline < g_strv_length (self->remote_mids))
         rv->mid = g_strdup (self->remote_mids[rv->mline]);
       else
         rv->mid = g_strdup_printf ("%u", rv->mline);
       /* Stats tell the main video from audio by SSRC. */
-      if (rv->main && gst_structure_get_uint (s, "ssrc", &ssrc))
+      if (rv->main && ssrc)
         self->remote_video_ssrc = ssrc;
       g_mutex_unlock (&self->lock);
       g_debug ("Remote video m-line %u (mid %s): %s", rv->mline, rv->mid,
@@ -1782,6 +1833,12 @@ on_pad_added (GstElement *webrtc, GstPad *pad, PcCallSession *self)
           /* After a loss, ask the sender for a keyframe (PLI) at once instead of decoding
            * garbage until the next scheduled one (up to 10 s away). */
           g_object_set (chain[0], "request-keyframe", TRUE, "wait-for-keyframe", TRUE, NULL);
+          if (rv->main)
+            {
+              g_autoptr (GstPad) depay_src = gst_element_get_static_pad (chain[0], "src");
+              gst_pad_add_probe (depay_src, GST_PAD_PROBE_TYPE_BUFFER, on_depayloaded_frame, self,
+                                 NULL);
+            }
         }
       for (guint i = 0; i < G_N_ELEMENTS (chain); i++)
         rv->elements[i] = chain[i] ? gst_object_ref (chain[i]) : NULL;
@@ -1798,10 +1855,17 @@ on_pad_added (GstElement *webrtc, GstPad *pad, PcCallSession *self)
   else if (g_strcmp0 (encoding, "OPUS") == 0)
     {
       GstElement *dec = gst_element_factory_make ("opusdec", NULL);
+      guint ssrc = 0;
       GstElement *audio_sink = gst_element_factory_make (audio_sink_factory (), NULL);
       GstElement *chain[7];
       guint n = 0;
 
+      if (gst_structure_get_uint (s, "ssrc", &ssrc))
+        {
+          g_mutex_lock (&self->lock);
+          self->remote_audio_ssrc = ssrc;
+          g_mutex_unlock (&self->lock);
+        }
       if (audio_sink == NULL)
         audio_sink = gst_element_factory_make ("fakesink", NULL);
       /* Without an audio device nothing needs pacing: the jitterbuffer already does it. */
@@ -1968,6 +2032,106 @@ on_outgoing_frame (GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
       gst_video_frame_unmap (&frame);
     }
   return GST_PAD_PROBE_OK;
+}
+
+static GstPadProbeReturn
+on_encoded_frame (GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
+{
+  PcCallSession *self = user_data;
+  gboolean key
+      = !GST_BUFFER_FLAG_IS_SET (GST_PAD_PROBE_INFO_BUFFER (info), GST_BUFFER_FLAG_DELTA_UNIT);
+
+  g_mutex_lock (&self->lock);
+  self->frames_encoded++;
+  if (key)
+    self->keyframes_encoded++;
+  g_mutex_unlock (&self->lock);
+  return GST_PAD_PROBE_OK;
+}
+
+static GstPadProbeReturn
+on_depayloaded_frame (GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
+{
+  PcCallSession *self = user_data;
+
+  if (!GST_BUFFER_FLAG_IS_SET (GST_PAD_PROBE_INFO_BUFFER (info), GST_BUFFER_FLAG_DELTA_UNIT))
+    {
+      g_mutex_lock (&self->lock);
+      self->keyframes_received++;
+      g_mutex_unlock (&self->lock);
+    }
+  return GST_PAD_PROBE_OK;
+}
+
+static void
+weak_ref_free (GWeakRef *ref)
+{
+  g_weak_ref_clear (ref);
+  g_free (ref);
+}
+
+/* Any thread: remembers webrtcbin's jitterbuffers for the late-packet check. */
+static void
+on_deep_element_added (GstBin *bin, GstBin *sub_bin, GstElement *element, PcCallSession *self)
+{
+  GstElementFactory *factory = gst_element_get_factory (element);
+  GWeakRef *ref;
+
+  if (factory == NULL
+      || g_strcmp0 (gst_plugin_feature_get_name (GST_PLUGIN_FEATURE (factory)), "rtpjitterbuffer")
+             != 0)
+    return;
+  ref = g_new0 (GWeakRef, 1);
+  g_weak_ref_init (ref, element);
+  g_mutex_lock (&self->lock);
+  g_ptr_array_add (self->jitterbuffers, ref);
+  g_mutex_unlock (&self->lock);
+}
+
+/* Main context, once a second: a jitterbuffer that keeps dropping packets that did arrive,
+ * only later than it waited for them, is too small for this path or this machine (a starved
+ * receiver gives up whole keyframes and the picture freezes until the next one that arrives
+ * complete). Double the latency then, up to MAX_JITTERBUFFER_LATENCY. */
+static void
+adapt_jitterbuffer_latency (PcCallSession *self)
+{
+  g_autoptr (GPtrArray) elements = g_ptr_array_new_with_free_func (gst_object_unref);
+  guint64 late = 0;
+  guint latency;
+
+  g_mutex_lock (&self->lock);
+  for (guint i = 0; i < self->jitterbuffers->len; i++)
+    {
+      GstElement *jb = g_weak_ref_get (g_ptr_array_index (self->jitterbuffers, i));
+      if (jb)
+        g_ptr_array_add (elements, jb);
+    }
+  g_mutex_unlock (&self->lock);
+  for (guint i = 0; i < elements->len; i++)
+    {
+      g_autoptr (GstStructure) stats = NULL;
+      guint64 n = 0;
+
+      g_object_get (g_ptr_array_index (elements, i), "stats", &stats, NULL);
+      if (stats && gst_structure_get_uint64 (stats, "num-late", &n))
+        late += n;
+    }
+  if (late < self->late_packets + LATE_PACKETS_PER_TICK
+      || self->jitterbuffer_latency >= MAX_JITTERBUFFER_LATENCY)
+    {
+      self->late_packets = MAX (self->late_packets, late);
+      return;
+    }
+  latency = MIN (MAX (self->jitterbuffer_latency, 25) * 2, MAX_JITTERBUFFER_LATENCY);
+  g_message ("%" G_GUINT64_FORMAT
+             " packets arrived too late for the jitterbuffer: latency %u -> %u ms",
+             late - self->late_packets, self->jitterbuffer_latency, latency);
+  self->late_packets = late;
+  self->jitterbuffer_latency = latency;
+  /* webrtcbin's own property covers jitterbuffers made later. */
+  g_object_set (self->webrtc, "latency", latency, NULL);
+  for (guint i = 0; i < elements->len; i++)
+    g_object_set (g_ptr_array_index (elements, i), "latency", latency, NULL);
 }
 
 static GstElement *
@@ -2158,6 +2322,7 @@ build_pipeline (PcCallSession *self, GError **error)
                     self);
   g_signal_connect (self->webrtc, "pad-added", G_CALLBACK (on_pad_added), self);
   g_signal_connect (self->webrtc, "pad-removed", G_CALLBACK (on_pad_removed), self);
+  g_signal_connect (self->pipeline, "deep-element-added", G_CALLBACK (on_deep_element_added), self);
 
   /* Echo cancellation: the probe must exist before webrtcdsp starts; it is linked into the
    * playback chain when the remote audio arrives. */
@@ -2287,6 +2452,10 @@ build_pipeline (PcCallSession *self, GError **error)
     }
   probe_pad = gst_element_get_static_pad (self->video_caps, "src");
   gst_pad_add_probe (probe_pad, GST_PAD_PROBE_TYPE_BUFFER, on_outgoing_frame, self, NULL);
+  {
+    g_autoptr (GstPad) enc_src = gst_element_get_static_pad (self->vencoder, "src");
+    gst_pad_add_probe (enc_src, GST_PAD_PROBE_TYPE_BUFFER, on_encoded_frame, self, NULL);
+  }
 
   /* One transceiver per kind, audio first like browsers. */
   asink = gst_element_request_pad_simple (self->webrtc, "sink_%u");
@@ -2387,6 +2556,7 @@ on_bus_message (GstBus *bus, GstMessage *message, gpointer user_data)
       }
       break;
     case GST_MESSAGE_LATENCY:
+      /* also after adapt_jitterbuffer_latency() */
       gst_bin_recalculate_latency (GST_BIN (self->pipeline));
       break;
     default:
@@ -2407,6 +2577,17 @@ switch_video_source (PcCallSession *self, PcMediaSourceKind kind, GError **error
   if (src == NULL)
     return FALSE;
   gst_object_ref_sink (src);
+  /* Open the device / display while the old source still sends: shorter freeze. */
+  if (gst_element_set_state (src, GST_STATE_READY) == GST_STATE_CHANGE_FAILURE)
+    {
+      gst_element_set_state (src, GST_STATE_NULL);
+      gst_object_unref (src);
+      g_set_error (error, PC_MEDIA_ERROR,
+                   kind == PC_MEDIA_SOURCE_SCREEN ? PC_MEDIA_ERROR_SCREENCAST
+                                                  : PC_MEDIA_ERROR_DEVICE_MISSING,
+                   "The new video source refused to start");
+      return FALSE;
+    }
 
   /* Stopping the old source first means nothing is pushing while we relink. */
   gst_element_set_locked_state (old, TRUE);
@@ -2514,6 +2695,7 @@ teardown_pipeline (PcCallSession *self)
       gst_element_set_state (self->pipeline, GST_STATE_NULL);
       if (self->webrtc)
         g_signal_handlers_disconnect_by_data (self->webrtc, self);
+      g_signal_handlers_disconnect_by_data (self->pipeline, self);
     }
   g_atomic_int_inc (&self->pipeline_generation);
   /* Streaming threads are joined: the chains' callbacks cannot run any more. */
@@ -2526,6 +2708,10 @@ teardown_pipeline (PcCallSession *self)
     g_mutex_unlock (&self->lock);
     g_ptr_array_unref (chains); /* outside the lock: frame sinks' destroy notifies run here */
   }
+  g_mutex_lock (&self->lock);
+  g_ptr_array_set_size (self->jitterbuffers, 0);
+  g_mutex_unlock (&self->lock);
+  self->late_packets = 0;
   g_clear_object (&self->video_trans);
   g_clear_object (&self->audio_trans);
   g_clear_object (&self->remote_video_sink);
@@ -2774,6 +2960,31 @@ pc_call_session_get_frames_decoded (PcCallSession *self)
   frames = self->frames_decoded;
   g_mutex_unlock (&self->lock);
   return frames;
+}
+
+void
+pc_call_session_get_video_counters (PcCallSession *self,
+                                    guint64 *frames_encoded,
+                                    guint64 *keyframes_encoded,
+                                    guint64 *keyframes_received)
+{
+  g_return_if_fail (PC_IS_CALL_SESSION (self));
+
+  g_mutex_lock (&self->lock);
+  if (frames_encoded)
+    *frames_encoded = self->frames_encoded;
+  if (keyframes_encoded)
+    *keyframes_encoded = self->keyframes_encoded;
+  if (keyframes_received)
+    *keyframes_received = self->keyframes_received;
+  g_mutex_unlock (&self->lock);
+}
+
+guint
+pc_call_session_get_jitterbuffer_latency (PcCallSession *self)
+{
+  g_return_val_if_fail (PC_IS_CALL_SESSION (self), 0);
+  return self->jitterbuffer_latency;
 }
 
 gboolean
@@ -3040,8 +3251,11 @@ pc_call_session_finalize (GObject *object)
 
   g_ptr_array_unref (self->pending_candidates);
   g_ptr_array_unref (self->remote_videos);
+  g_ptr_array_unref (self->jitterbuffers);
   g_strfreev (self->remote_mids);
   g_clear_pointer (&self->remote_sends, g_array_unref);
+  g_clear_pointer (&self->remote_video_mlines, g_array_unref);
+  g_clear_pointer (&self->remote_ssrc_mlines, g_hash_table_unref);
   g_free (self->ice_state);
   pc_call_stats_free (self->last_stats);
   raw_stats_clear (&self->prev);
@@ -3135,6 +3349,7 @@ pc_call_session_init (PcCallSession *self)
   self->context = g_main_context_ref_thread_default ();
   self->pending_candidates = g_ptr_array_new_with_free_func ((GDestroyNotify)remote_candidate_free);
   self->remote_videos = g_ptr_array_new_with_free_func ((GDestroyNotify)remote_video_free);
+  self->jitterbuffers = g_ptr_array_new_with_free_func ((GDestroyNotify)weak_ref_free);
   self->first_remote_video_mline = -1;
   self->connection_state = PC_CONNECTION_STATE_NEW;
   self->ice_state = g_strdup ("new");

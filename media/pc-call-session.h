@@ -144,6 +144,16 @@ PcCallStats *pc_call_session_get_last_stats (PcCallSession *self); /* nullable, 
 /* Remote video frames decoded so far (thread-safe). */
 guint64 pc_call_session_get_frames_decoded (PcCallSession *self);
 
+/* Main video counters (thread-safe): frames and keyframes out of our encoder, keyframes out of
+ * the main remote video's depayloader. Any may be NULL. */
+void pc_call_session_get_video_counters (PcCallSession *self,
+                                         guint64 *frames_encoded,
+                                         guint64 *keyframes_encoded,
+                                         guint64 *keyframes_received);
+/* The jitterbuffer latency now (ms): starts at "jitterbuffer-latency" and doubles (up to
+ * 400 ms) while packets keep arriving after the jitterbuffer gave them up. */
+guint pc_call_session_get_jitterbuffer_latency (PcCallSession *self);
+
 /* Remote/local video for the UI: a GStreamer-thread-safe frame consumer. The session calls
  * `func` on its streaming thread with each decoded BGRA sample; the receiver must hand it to the
  * main context itself (PcVideoPaintable does). */
