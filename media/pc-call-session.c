@@ -229,7 +229,13 @@ struct _PcCallSession
 
 G_DEFINE_TYPE (PcCallSession, pc_call_session, G_TYPE_OBJECT)
 
-G_DEFINE_QUARK (pc - media - error - quark, pc_media_error)
+/* Written out: clang-format turns G_DEFINE_QUARK's bare-word name into "pc - media - ...". */
+GQuark
+pc_media_error_quark (void)
+{
+  return g_quark_from_static_string ("pc-media-error-quark");
+}
+
 G_DEFINE_BOXED_TYPE (PcCallStats, pc_call_stats, pc_call_stats_copy, pc_call_stats_free)
 
 PcCallStats *
