@@ -151,8 +151,10 @@ def test_switch(tool):
         with Harness(timeout=150) as h:
             h.start_server()
             bob = h.start_peer("bob", "--auto-answer")
+            # --hangup-after counts from the invite, the switches from "connected": leave room
+            # for a slow (ASan, loaded) set-up before and a few seconds of stats after them.
             alice = h.start_peer("alice", "--call", "bob", "--switch-source-after", "3:screen",
-                                 "--switch-source-after", "6:test", "--hangup-after", "9")
+                                 "--switch-source-after", "6:test", "--hangup-after", "20")
             expect_exit(h, alice, 0, timeout=120)
             switched = [e.get("kind") for e in alice.find("video-source")]
             check(switched == ["screen", "test"], f"alice: video-source events {switched}")
