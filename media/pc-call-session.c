@@ -2435,7 +2435,8 @@ build_pipeline (PcCallSession *self, GError **error)
     apply_video_profile (self, TRUE);
   g_object_set (self->vpay, "pt", self->video_pt, "mtu", 1200, "picture-id-mode", 2 /* 15-bit */,
                 NULL);
-  g_object_set (self->preview_valve, "drop", TRUE, NULL);
+  /* the self view may have been attached before the pipeline existed */
+  g_object_set (self->preview_valve, "drop", self->local_sink.func == NULL, NULL);
   bgra = gst_caps_from_string ("video/x-raw,format=BGRA");
   g_object_set (psink, "caps", bgra, "sync", FALSE, "max-buffers", 1, "drop", TRUE,
                 "enable-last-sample", FALSE, NULL);
