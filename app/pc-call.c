@@ -29,6 +29,7 @@ enum
 {
   SIGNAL_ICE_STATE,
   SIGNAL_FIRST_FRAME,
+  SIGNAL_REMOTE_TRACK,
   SIGNAL_STATS,
   SIGNAL_LATENCY,
   SIGNAL_VIDEO_SOURCE_CHANGED,
@@ -134,6 +135,17 @@ on_session_first_frame (
     PcCallSession *session, const char *kind, guint width, guint height, PcCall *self)
 {
   g_signal_emit (self, signals[SIGNAL_FIRST_FRAME], 0, kind, width, height);
+}
+
+static void
+on_session_remote_track (PcCallSession *session,
+                         const char *kind,
+                         const char *mid,
+                         guint width,
+                         guint height,
+                         PcCall *self)
+{
+  g_signal_emit (self, signals[SIGNAL_REMOTE_TRACK], 0, kind, mid, width, height);
 }
 
 static void
@@ -313,6 +325,9 @@ pc_call_class_init (PcCallClass *klass)
   signals[SIGNAL_FIRST_FRAME]
       = g_signal_new ("first-frame", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
                       NULL, G_TYPE_NONE, 3, G_TYPE_STRING, G_TYPE_UINT, G_TYPE_UINT);
+  signals[SIGNAL_REMOTE_TRACK]
+      = g_signal_new ("remote-track", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
+                      NULL, G_TYPE_NONE, 4, G_TYPE_STRING, G_TYPE_STRING, G_TYPE_UINT, G_TYPE_UINT);
   signals[SIGNAL_STATS]
       = g_signal_new ("stats", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
                       G_TYPE_NONE, 1, PC_TYPE_CALL_STATS | G_SIGNAL_TYPE_STATIC_SCOPE);
@@ -493,6 +508,8 @@ pc_call_set_session (PcCall *self, PcCallSession *session)
       g_signal_connect_object (session, "ice-state", G_CALLBACK (on_session_ice_state), self, 0);
       g_signal_connect_object (session, "first-frame", G_CALLBACK (on_session_first_frame), self,
                                0);
+      g_signal_connect_object (session, "remote-track", G_CALLBACK (on_session_remote_track),
+                               self, 0);
       g_signal_connect_object (session, "stats", G_CALLBACK (on_session_stats), self, 0);
       g_signal_connect_object (session, "latency", G_CALLBACK (on_session_latency), self, 0);
       g_signal_connect_object (session, "notify::video-source",

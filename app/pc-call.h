@@ -69,6 +69,8 @@ G_DECLARE_FINAL_TYPE (PcCall, pc_call, PC, CALL, GObject)
  * follow "session":
  *   "ice-state"   (const char *state, const char *local_type, const char *remote_type)
  *   "first-frame" (const char *kind, guint width, guint height)
+ *   "remote-track" (const char *kind, const char *mid, guint width, guint height)  a further
+ *                 remote video m-line (e.g. a browser's added screen share) decoded its first frame
  *   "stats"       (PcCallStats *stats)
  *   "latency"     (double ms)
  *   "video-source-changed" (const char *kind)  the outgoing video switched ("camera", "screen",

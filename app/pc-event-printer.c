@@ -159,6 +159,28 @@ on_call_first_frame (
 }
 
 static void
+on_call_remote_track (PcCall *call,
+                      const char *kind,
+                      const char *mid,
+                      guint width,
+                      guint height,
+                      PcEventPrinter *self)
+{
+  EventLine line;
+
+  line_begin (self, &line, "remote-track");
+  line_string (&line, "call", pc_call_get_id (call));
+  line_string (&line, "kind", kind);
+  line_string (&line, "mid", mid);
+  if (width > 0 && height > 0)
+    {
+      line_int (&line, "width", width);
+      line_int (&line, "height", height);
+    }
+  line_end (self, &line);
+}
+
+static void
 on_call_stats (PcCall *call, PcCallStats *stats, PcEventPrinter *self)
 {
   EventLine line;
@@ -220,6 +242,7 @@ on_call_added (PcCallManager *manager, PcCall *call, PcEventPrinter *self)
   g_signal_connect_object (call, "notify::state", G_CALLBACK (on_call_state), self, 0);
   g_signal_connect_object (call, "ice-state", G_CALLBACK (on_call_ice_state), self, 0);
   g_signal_connect_object (call, "first-frame", G_CALLBACK (on_call_first_frame), self, 0);
+  g_signal_connect_object (call, "remote-track", G_CALLBACK (on_call_remote_track), self, 0);
   g_signal_connect_object (call, "stats", G_CALLBACK (on_call_stats), self, 0);
   g_signal_connect_object (call, "latency", G_CALLBACK (on_call_latency), self, 0);
   g_signal_connect_object (call, "video-source-changed", G_CALLBACK (on_call_video_source), self,
