@@ -29,6 +29,15 @@ __asan_default_options (void)
 }
 #endif
 
+/* Longest freeze a source switch may cause at the receiver: 1 s. Under ASan (full unwinder
+ * for mallocs, sanitised libvpx calls from our code) the first screen keyframe alone takes
+ * several hundred ms more: measured 0.64 s release, 0.71-1.31 s ASan on 2 shared cores. */
+#if defined(__SANITIZE_ADDRESS__)
+#define MAX_SWITCH_GAP_US (2 * G_USEC_PER_SEC)
+#else
+#define MAX_SWITCH_GAP_US G_USEC_PER_SEC
+#endif
+
 #define CALL_TIMEOUT_S 45 /* generous: ASan + 2 shared cores can starve a call for seconds */
 
 typedef struct Fixture Fixture;
@@ -793,14 +802,14 @@ test_call_switch_source (void)
   /* Same sender all along: no offer, no answer. */
   for (int i = 0; i < 2; i++)
     g_assert_cmpuint (fx.peer[i].local_descriptions, ==, descriptions[i]);
-  /* No freeze: on an idle machine no gap over 1 s. A starved one (ASan on 2 shared cores)
-   * also stalls the direction that did not switch, in the same process: the switched one may
-   * not stall more than that plus 0.5 s. */
+  /* No freeze: no gap over MAX_SWITCH_GAP_US (1 s; 2 s under ASan). A starved machine also
+   * stalls the direction that did not switch, in the same process: the switched one may not
+   * stall more than that plus 0.5 s. */
   frame_log_get (&fx.peer[1].log, NULL, NULL, NULL, &gap);
   frame_log_get (&fx.peer[0].log, NULL, NULL, NULL, &control_gap);
   g_test_message ("longest gap: %.0f ms switched direction, %.0f ms other direction", gap / 1000.0,
                   control_gap / 1000.0);
-  g_assert_cmpint (gap, <=, MAX (G_USEC_PER_SEC, control_gap + G_USEC_PER_SEC / 2));
+  g_assert_cmpint (gap, <=, MAX (MAX_SWITCH_GAP_US, control_gap + G_USEC_PER_SEC / 2));
   fixture_clear (&fx);
 }
 
