@@ -4,6 +4,9 @@
 #include "config.h"
 
 #include <glib/gi18n.h>
+#if HAVE_LIBPORTAL
+#include <libportal-gtk4/portal-gtk4.h>
+#endif
 
 #include "pc-call-view.h"
 #include "pc-ui-trace.h"
@@ -34,6 +37,8 @@ struct _PcCallView
   PcVideoPaintable *local_paintable;
   guint duration_source;
   PcMediaSourceKind video_source_before_share;
+  PcScreencast *screencast;        /* the capture we started and gave to the session */
+  GCancellable *share_cancellable; /* a start (portal dialog) in progress */
 
   gboolean muted;
   gboolean camera_enabled;
@@ -65,6 +70,7 @@ struct _PcCallView
   GtkToggleButton *mute_button;
   GtkToggleButton *camera_button;
   GtkToggleButton *share_button;
+  GtkRevealer *share_banner;
   GtkLabel *stat_values[N_STATS];
 };
 
@@ -235,41 +241,135 @@ pc_call_view_set_camera_enabled (PcCallView *self, gboolean enabled)
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CAMERA_ENABLED]);
 }
 
-/* The screen-share issue wires the portal/X11 capture behind this; the view only asks the
- * session to switch the outgoing source and reports a refusal. */
+static void
+pc_call_view_update_sharing (PcCallView *self, gboolean sharing)
+{
+  self->screen_sharing = sharing;
+  gtk_revealer_set_reveal_child (self->share_banner, sharing);
+  gtk_widget_set_tooltip_text (GTK_WIDGET (self->share_button),
+                               sharing ? _ ("Stop Sharing Screen") : _ ("Share Screen"));
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SCREEN_SHARING]);
+}
+
+/* The session never stops a capture it was given: ending the share is ours. */
+static void
+pc_call_view_drop_screencast (PcCallView *self)
+{
+  if (self->screencast == NULL)
+    return;
+
+  if (self->session != NULL && pc_call_session_get_screencast (self->session) == self->screencast)
+    pc_call_session_set_screencast (self->session, NULL);
+  pc_screencast_stop (self->screencast);
+  g_clear_object (&self->screencast);
+}
+
+static void
+pc_call_view_cancel_share (PcCallView *self)
+{
+  if (self->share_cancellable != NULL)
+    g_cancellable_cancel (self->share_cancellable);
+  g_clear_object (&self->share_cancellable);
+}
+
+static void
+on_screencast_started (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr (PcCallView) self = user_data;
+  PcScreencast *screencast = PC_SCREENCAST (source);
+  g_autoptr (GError) error = NULL;
+
+  if (!pc_screencast_start_finish (screencast, result, &error))
+    {
+      /* Cancelled: the user stopped, or the call ended; nothing to report. */
+      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        return;
+      g_clear_object (&self->share_cancellable);
+      pc_call_view_show_error (self, error->message);
+      /* Keep the toggle in step with what is really sent. */
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SCREEN_SHARING]);
+      return;
+    }
+
+  g_clear_object (&self->share_cancellable);
+  if (self->session == NULL)
+    {
+      pc_screencast_stop (screencast);
+      return;
+    }
+
+  pc_call_view_drop_screencast (self);
+  self->screencast = g_object_ref (screencast);
+  pc_call_session_set_screencast (self->session, screencast);
+  if (!pc_call_session_set_video_source (self->session, PC_MEDIA_SOURCE_SCREEN, &error))
+    {
+      pc_call_view_drop_screencast (self);
+      pc_call_view_show_error (self, error->message);
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SCREEN_SHARING]);
+      return;
+    }
+
+  pc_call_view_update_sharing (self, TRUE);
+}
+
+static void
+pc_call_view_start_share (PcCallView *self)
+{
+  g_autoptr (PcScreencast) screencast = NULL;
+  gpointer parent = NULL;
+
+  if (self->share_cancellable != NULL)
+    return; /* the dialog is already up */
+
+  self->video_source_before_share = pc_call_session_get_video_source (self->session);
+  /* No GSettings key for the portal restore token yet: the choice is not persisted. */
+  screencast = pc_screencast_new (PC_SCREENCAST_BACKEND_AUTO);
+  self->share_cancellable = g_cancellable_new ();
+#if HAVE_LIBPORTAL
+  parent = xdp_parent_new_gtk (GTK_WINDOW (gtk_widget_get_root (GTK_WIDGET (self))));
+#endif
+  pc_screencast_start_async (screencast, parent, self->share_cancellable, on_screencast_started,
+                             g_object_ref (self));
+#if HAVE_LIBPORTAL
+  xdp_parent_free (parent); /* start_async copies it */
+#endif
+  /* The toggle stays off until the capture really runs. */
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SCREEN_SHARING]);
+}
+
 static void
 pc_call_view_set_screen_sharing (PcCallView *self, gboolean sharing)
 {
   g_autoptr (GError) error = NULL;
 
   if (self->screen_sharing == sharing)
-    return;
-
-  if (self->session != NULL)
     {
-      PcMediaSourceKind kind;
-
-      if (sharing)
-        {
-          self->video_source_before_share = pc_call_session_get_video_source (self->session);
-          kind = PC_MEDIA_SOURCE_SCREEN;
-        }
-      else
-        kind = self->video_source_before_share;
-
-      if (!pc_call_session_set_video_source (self->session, kind, &error))
-        {
-          pc_call_view_show_error (self, error->message);
-          /* Keep the toggle in step with what is really sent. */
-          g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SCREEN_SHARING]);
-          return;
-        }
+      /* Toggling off while the portal dialog is up cancels it. */
+      if (!sharing)
+        pc_call_view_cancel_share (self);
+      return;
     }
 
-  self->screen_sharing = sharing;
-  gtk_widget_set_tooltip_text (GTK_WIDGET (self->share_button),
-                               sharing ? _ ("Stop Sharing Screen") : _ ("Share Screen"));
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SCREEN_SHARING]);
+  if (sharing)
+    {
+      if (self->session != NULL)
+        pc_call_view_start_share (self);
+      else
+        pc_call_view_update_sharing (self, TRUE);
+      return;
+    }
+
+  if (self->session != NULL
+      && pc_call_session_get_video_source (self->session) == PC_MEDIA_SOURCE_SCREEN
+      && !pc_call_session_set_video_source (self->session, self->video_source_before_share, &error))
+    {
+      pc_call_view_show_error (self, error->message);
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SCREEN_SHARING]);
+      return;
+    }
+
+  pc_call_view_drop_screencast (self);
+  pc_call_view_update_sharing (self, FALSE);
 }
 
 static void
@@ -283,6 +383,13 @@ on_session_notify (PcCallView *self, GParamSpec *pspec, PcCallSession *session)
     pc_call_view_set_camera_enabled (self, pc_call_session_get_camera_enabled (session));
   else if (g_str_equal (name, "connection-state"))
     pc_call_view_update_status (self);
+  else if (g_str_equal (name, "video-source") && self->screen_sharing
+           && pc_call_session_get_video_source (session) != PC_MEDIA_SOURCE_SCREEN)
+    {
+      /* The share ended elsewhere (e.g. the portal session was closed). */
+      pc_call_view_drop_screencast (self);
+      pc_call_view_update_sharing (self, FALSE);
+    }
 }
 
 static void
@@ -291,8 +398,10 @@ pc_call_view_set_session (PcCallView *self, PcCallSession *session)
   if (self->session == session)
     return;
 
+  pc_call_view_cancel_share (self);
   if (self->session != NULL)
     g_signal_handlers_disconnect_by_data (self->session, self);
+  pc_call_view_drop_screencast (self);
   g_set_object (&self->session, session);
 
   if (session == NULL)
@@ -350,9 +459,9 @@ on_call_stats (PcCallView *self, PcCallStats *stats, PcCall *call)
   if (stats->rtt_ms >= 0)
     rtt = g_strdup_printf (_ ("%.0f ms"), stats->rtt_ms);
   /* a plain %lld: xgettext cannot see through G_GINT64_FORMAT */
-  loss = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%lld packet", "%lld packets",
-                                       stats->packets_lost),
-                          (long long)stats->packets_lost);
+  loss = g_strdup_printf (
+      g_dngettext (GETTEXT_PACKAGE, "%lld packet", "%lld packets", stats->packets_lost),
+      (long long)stats->packets_lost);
   if (stats->video_codec != NULL || stats->audio_codec != NULL)
     codec = g_strdup_printf ("%s / %s", stats->video_codec ? stats->video_codec : "—",
                              stats->audio_codec ? stats->audio_codec : "—");
@@ -646,6 +755,7 @@ pc_call_view_class_init (PcCallViewClass *klass)
   gtk_widget_class_bind_template_child (widget_class, PcCallView, mute_button);
   gtk_widget_class_bind_template_child (widget_class, PcCallView, camera_button);
   gtk_widget_class_bind_template_child (widget_class, PcCallView, share_button);
+  gtk_widget_class_bind_template_child (widget_class, PcCallView, share_banner);
   gtk_widget_class_bind_template_callback (widget_class, on_overlay_get_child_position);
 
   gtk_widget_class_install_property_action (widget_class, "call.toggle-mute", "muted");
@@ -730,6 +840,8 @@ pc_call_view_set_call (PcCallView *self, PcCall *call)
   pc_video_paintable_clear (self->local_paintable);
   pc_call_view_clear_stats (self);
   self->screen_sharing = FALSE;
+  gtk_revealer_set_reveal_child (self->share_banner, FALSE);
+  gtk_widget_set_tooltip_text (GTK_WIDGET (self->share_button), _ ("Share Screen"));
   self->muted = FALSE;
   self->camera_enabled = call == NULL || pc_call_get_video (call);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SCREEN_SHARING]);
