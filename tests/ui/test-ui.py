@@ -19,7 +19,8 @@ import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from peercall_ui import (Failure, Peer, Signal, find, find_window, focus, log, region_difference,
-                         region_stats, screenshot_png, screenshot_rgb, wait_for, xdotool)
+                         region_stats, screenshot_png, screenshot_rgb, unexpected_criticals,
+                         wait_for, xdotool)
 
 # The main window opens at 0,0 with the schema's default size 960x640 (no window manager).
 # The video area of the call view, clear of the header, the controls and the self view.
@@ -139,6 +140,13 @@ def main():
         for p in procs:
             p.stop()
         signal.stop()
+        criticals = ["%s: %s" % (p.name, line) for p in procs
+                     for line in unexpected_criticals(p.logfile.name)]
+        if criticals:
+            log("FAIL: GLib criticals in the peers' logs:")
+            for line in criticals:
+                log(line)
+            ok = False
         if not ok:
             for name in sorted(os.listdir(workdir)):
                 if name.endswith((".log", ".events", ".trace")):
