@@ -35,6 +35,7 @@ struct _PcAutomation
 
   guint timeout_id;
   guint hangup_id;
+  guint call_delay_id;
   guint linger_id;
   GArray *switch_ids; /* of guint: --switch-source-after timers */
   guint next_switch;
@@ -175,6 +176,7 @@ finish (PcAutomation *self, int exit_status)
   self->exit_status = exit_status;
   g_clear_handle_id (&self->timeout_id, g_source_remove);
   g_clear_handle_id (&self->hangup_id, g_source_remove);
+  g_clear_handle_id (&self->call_delay_id, g_source_remove);
   g_clear_handle_id (&self->linger_id, g_source_remove);
   clear_switches (self);
   g_debug ("finished: exit status %d", exit_status);
@@ -369,24 +371,43 @@ on_incoming_call (PcCallManager *manager, PcCall *call, PcAutomation *self)
     report_error (self, pc_call_manager_error_code (error), error->message);
 }
 
-static void
-on_registered (PcCallManager *manager, PcAutomation *self)
+static gboolean
+on_start_call (gpointer user_data)
 {
+  PcAutomation *self = user_data;
   g_autoptr (GError) error = NULL;
   g_autoptr (PcCall) call = NULL;
 
-  self->registered = TRUE;
-  if (self->options->call == NULL || self->called || self->finished)
-    return;
-
-  self->called = TRUE;
-  call = pc_call_manager_start_call (manager, self->options->call,
+  self->call_delay_id = 0;
+  if (self->finished)
+    return G_SOURCE_REMOVE;
+  call = pc_call_manager_start_call (self->manager, self->options->call,
                                      self->options->video_kind != PC_MEDIA_SOURCE_NONE, &error);
   if (call == NULL)
     {
       report_error (self, pc_call_manager_error_code (error), error->message);
       finish (self, PC_EXIT_FAILED);
     }
+  return G_SOURCE_REMOVE;
+}
+
+static void
+on_registered (PcCallManager *manager, PcAutomation *self)
+{
+  const char *delay_env = g_getenv ("PEERCALL_CALL_DELAY_MS");
+  guint delay_ms = delay_env ? (guint)g_ascii_strtoull (delay_env, NULL, 10) : 0;
+
+  self->registered = TRUE;
+  if (self->options->call == NULL || self->called || self->finished)
+    return;
+
+  self->called = TRUE;
+  /* Benchmarks call from an app that has been open a moment, as a person does; a fresh
+   * process is still making its DTLS certificate. */
+  if (delay_ms > 0)
+    self->call_delay_id = g_timeout_add (delay_ms, on_start_call, self);
+  else
+    on_start_call (self);
 }
 
 static void
@@ -420,6 +441,7 @@ pc_automation_dispose (GObject *object)
 
   g_clear_handle_id (&self->timeout_id, g_source_remove);
   g_clear_handle_id (&self->hangup_id, g_source_remove);
+  g_clear_handle_id (&self->call_delay_id, g_source_remove);
   g_clear_handle_id (&self->linger_id, g_source_remove);
   if (self->switch_ids != NULL)
     clear_switches (self);

@@ -34,6 +34,8 @@
  * path with more jitter than the latency), the latency doubles, up to this. */
 #define MAX_JITTERBUFFER_LATENCY 400
 #define LATE_PACKETS_PER_TICK 3
+/* Consecutive packets that start a new stream before the latency period is over. */
+#define FASTSTART_MIN_PACKETS 2
 
 /* Sender bitrate controller bounds (bits/s); see update_bitrate(). */
 #define BITRATE_MIN 150000
@@ -916,12 +918,33 @@ pc_call_session_set_remote_description (PcCallSession *self,
                                              "The peer offers no VP8 video; video is off");
           run_on_main (self, main_media_error, media_error, (GDestroyNotify)g_error_free);
         }
-      if (vpt >= 0)
-        self->video_pt = vpt;
-      if (apt >= 0)
-        self->audio_pt = apt;
-      self->twcc_id = twcc;
-      apply_codec_setup (self);
+      if ((vpt >= 0 && (guint)vpt != self->video_pt) || (apt >= 0 && (guint)apt != self->audio_pt)
+          || twcc != self->twcc_id)
+        {
+          g_autoptr (GError) restart_error = NULL;
+
+          if (vpt >= 0)
+            self->video_pt = vpt;
+          if (apt >= 0)
+            self->audio_pt = apt;
+          self->twcc_id = twcc;
+          if (!self->negotiated_once && self->playing)
+            {
+              /* The media already runs with our own payload types (the answerer starts at
+               * accept to be ready for the offer) and webrtcbin answers from the caps it
+               * received: start over with the offer's. Nothing is connected yet. */
+              g_debug ("Offer uses other payload types: rebuilding the media");
+              if (!restart_pipeline (self, &restart_error))
+                {
+                  gst_sdp_message_free (msg);
+                  emit_failed (self, restart_error);
+                  g_propagate_error (error, g_steal_pointer (&restart_error));
+                  return FALSE;
+                }
+            }
+          else
+            apply_codec_setup (self);
+        }
       ensure_playing (self);
     }
 
@@ -1130,12 +1153,19 @@ main_connection_state (PcCallSession *self, gpointer data)
     }
 }
 
+static void force_local_keyframe (PcCallSession *self);
+
 static void
 on_connection_state (GObject *webrtc, GParamSpec *pspec, PcCallSession *self)
 {
   GstWebRTCPeerConnectionState state;
 
   g_object_get (webrtc, "connection-state", &state, NULL);
+  /* Frames encoded before SRTP had keys never left: the next one must be a keyframe, or the
+   * peer waits for its picture-loss request to come back as one. Asked here, on webrtcbin's
+   * thread, it lands one main-loop turn sooner. */
+  if (state == GST_WEBRTC_PEER_CONNECTION_STATE_CONNECTED)
+    force_local_keyframe (self);
   /* PcConnectionState mirrors GstWebRTCPeerConnectionState value for value. */
   run_on_main (self, main_connection_state, GINT_TO_POINTER ((gint)state), NULL);
 }
@@ -2087,6 +2117,9 @@ on_deep_element_added (GstBin *bin, GstBin *sub_bin, GstElement *element, PcCall
       || g_strcmp0 (gst_plugin_feature_get_name (GST_PLUGIN_FEATURE (factory)), "rtpjitterbuffer")
              != 0)
     return;
+  /* A new stream starts at its first run of in-order packets instead of after a whole
+   * latency period: the first remote frame shows up to "latency" ms sooner. */
+  g_object_set (element, "faststart-min-packets", FASTSTART_MIN_PACKETS, NULL);
   ref = g_new0 (GWeakRef, 1);
   g_weak_ref_init (ref, element);
   g_mutex_lock (&self->lock);
@@ -2782,24 +2815,14 @@ pc_call_session_start (PcCallSession *self, gboolean offerer, GError **error)
 
   attach_bus (self);
   self->started = TRUE;
+  /* The answerer starts its media now too, before the offer: sources open and the encoders
+   * have their first frames waiting at webrtcbin (which holds them until the stream is
+   * negotiated) by the time the offer arrives, so the first keyframe leaves as soon as DTLS
+   * is up. An offer with other payload types than ours rebuilds the pipeline (see
+   * pc_call_session_set_remote_description). */
+  ensure_playing (self);
   if (offerer)
-    {
-      ensure_playing (self);
-      run_on_main (self, main_start_offer, NULL, NULL);
-    }
-  else
-    {
-      /* The answerer starts its media when the offer arrives, with the offer's payload types
-       * already on the payloaders: changing them mid-stream would make webrtcbin want to
-       * renegotiate. READY runs webrtcbin's task thread for the remote description. */
-      if (gst_element_set_state (self->pipeline, GST_STATE_READY) == GST_STATE_CHANGE_FAILURE)
-        {
-          g_set_error (error, PC_MEDIA_ERROR, PC_MEDIA_ERROR_PIPELINE,
-                       "The media pipeline refused to start");
-          pc_call_session_close (self);
-          return FALSE;
-        }
-    }
+    run_on_main (self, main_start_offer, NULL, NULL);
   return !self->closed;
 }
 
@@ -3121,6 +3144,25 @@ prepare_thread (gpointer data)
   return NULL;
 }
 
+static gpointer
+preload_thread (gpointer data)
+{
+  /* Plugins a call needs, loaded before the first call instead of on its critical path (the
+   * transport plugins are loaded inside set-local-description otherwise). */
+  static const char *const plugins[] = {
+    "webrtc", "nice",         "srtp",         "rtpmanager",        "rtp",          "vpx",
+    "opus",   "videotestsrc", "audiotestsrc", "videoconvertscale", "audioconvert", "audioresample",
+    "volume", "coreelements", "app",          "webrtcdsp",         "pulseaudio",   "pipewire",
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (plugins); i++)
+    {
+      g_autoptr (GstPlugin) plugin = gst_registry_find_plugin (gst_registry_get (), plugins[i]);
+      g_autoptr (GstPlugin) loaded = plugin ? gst_plugin_load (plugin) : NULL;
+    }
+  return NULL;
+}
+
 void
 pc_call_session_prepare (void)
 {
@@ -3129,6 +3171,7 @@ pc_call_session_prepare (void)
   if (g_once_init_enter (&done))
     {
       g_thread_unref (g_thread_new ("pc-dtls-prepare", prepare_thread, NULL));
+      g_thread_unref (g_thread_new ("pc-preload", preload_thread, NULL));
       g_once_init_leave (&done, 1);
     }
 }
