@@ -1454,6 +1454,20 @@
         }
         return out;
       },
+      // received video per m-line, straight from getStats (finer-grained than the 1 s stats)
+      inbound: async () => {
+        const inb = [];
+        if (call && call.pc) {
+          (await call.pc.getStats()).forEach((r) => {
+            if (r.type === 'inbound-rtp' && r.kind === 'video') {
+              inb.push({ mid: r.mid, framesDecoded: r.framesDecoded || 0, keyFramesDecoded: r.keyFramesDecoded || 0,
+                frameWidth: r.frameWidth || 0, frameHeight: r.frameHeight || 0, freezeCount: r.freezeCount || 0,
+                totalFreezesDuration: r.totalFreezesDuration || 0, pliCount: r.pliCount || 0 });
+            }
+          });
+        }
+        return inb;
+      },
     };
     window.peercallTest = test;
   }

@@ -131,8 +131,9 @@ export function tempDir (prefix) {
 // Child processes
 
 // Spawns a child whose stdout lines go to onLine; its stderr is prefixed into our output.
-export function startProcess (label, cmd, args, { onLine, env } = {}) {
-  const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], env: Object.assign({}, process.env, env || {}) });
+// stdin: 'pipe' keeps the child's stdin open (child.stdin) for tools that run until it closes.
+export function startProcess (label, cmd, args, { onLine, env, stdin } = {}) {
+  const child = spawn(cmd, args, { stdio: [stdin || 'ignore', 'pipe', 'pipe'], env: Object.assign({}, process.env, env || {}) });
   child.label = label;
   child.exited = new Promise((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
   child.on('error', (e) => console.error(`${label}: ${e}`));
