@@ -4,9 +4,12 @@
 peercall-signal on 127.0.0.1, in a private network namespace (run through tests/run-in-netns).
 
 Prints:
-  - accept -> first remote video frame, measured inside the caller (its `call-state connecting`,
-    which is when `accept` arrived, to its `first-frame video`): one process clock, no alignment
-    needed. Median, min, max over --calls fresh pairs of processes (640x480).
+  - accept -> first remote video frame, each side on its own process clock (no alignment
+    needed): the callee from its accept (`call-state connecting`, --auto-answer) to its
+    `first-frame video` (the caller's video), and the caller from the arrival of `accept` (its
+    `call-state connecting`) to its `first-frame video` (the callee's video, whose media starts
+    at accept). Median, min, max over --calls fresh pairs of processes (640x480), the caller
+    calling 1 s after signing in (PEERCALL_CALL_DELAY_MS), plus a few cold calls placed at once.
   - ICE: accept -> caller's `call-state connected`.
   - glass-to-glass latency p50/p95 from `latency` events (--latency-probe: the test source's
     wall-clock stamp read back by the receiver) at 640x480 and 1280x720, 30 fps, both directions.
@@ -28,6 +31,9 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 from pcharness import Harness, check, log  # noqa: E402
 
 CLK_TCK = os.sysconf("SC_CLK_TCK")
+# A person calls from an app that has been open a moment (its DTLS certificate is made at
+# start-up, off the call's path); "cold" runs call at once.
+WARM_MS = 1000
 
 
 def cpu_seconds(pid):
@@ -54,9 +60,11 @@ def percentile(values, p):
     return values[lo] + (values[hi] - values[lo]) * (k - lo)
 
 
-def one_call(size, frames, probe, measure_s=0.0):
-    """One call between fresh processes; returns a dict of figures."""
+def one_call(size, frames, probe, measure_s=0.0, call_delay_ms=WARM_MS):
+    """One call between fresh processes; returns a dict of figures. The caller places the call
+    call_delay_ms after signing in (0: at once, while the process is still starting up)."""
     os.environ["PEERCALL_TEST_VIDEO_SIZE"] = size
+    os.environ["PEERCALL_CALL_DELAY_MS"] = str(call_delay_ms)
     extra = ["--latency-probe"] if probe else []
     with Harness(timeout=120) as h:
         h.start_server()
@@ -65,8 +73,12 @@ def one_call(size, frames, probe, measure_s=0.0):
         connecting = h.wait_event(alice, "call-state", state="connecting")
         connected = h.wait_event(alice, "call-state", state="connected")
         first = h.wait_event(alice, "first-frame", kind="video")
+        # the callee's own view: from its accept (auto-answer) to the caller's first frame
+        bob_accept = h.wait_event(bob, "call-state", state="connecting")
+        bob_first = h.wait_event(bob, "first-frame", kind="video")
         out = {
             "first_frame_ms": first["t_ms"] - connecting["t_ms"],
+            "callee_first_frame_ms": bob_first["t_ms"] - bob_accept["t_ms"],
             "connected_ms": connected["t_ms"] - connecting["t_ms"],
         }
         if measure_s > 0:
@@ -95,13 +107,23 @@ def main():
     parser.add_argument("--latency-seconds", type=float, default=15)
     args = parser.parse_args()
 
+    def summary(values):
+        return (f"median {statistics.median(values):.0f} ms, min {min(values):.0f}, "
+                f"max {max(values):.0f}")
+
     setup = [one_call("640x480", 30, False) for _ in range(args.calls)]
-    ff = [c["first_frame_ms"] for c in setup]
-    ice = [c["connected_ms"] for c in setup]
-    print(f"accept -> first remote video frame (caller, 640x480, {len(ff)} calls): "
-          f"median {statistics.median(ff):.0f} ms, min {min(ff):.0f}, max {max(ff):.0f}")
-    print(f"accept -> connected (ICE+DTLS): median {statistics.median(ice):.0f} ms, "
-          f"min {min(ice):.0f}, max {max(ice):.0f}")
+    print(f"accept -> first remote video frame (640x480, {len(setup)} calls, caller places the "
+          f"call {WARM_MS} ms after signing in):")
+    print(f"  seen by the callee (accept pressed -> caller's video): "
+          f"{summary([c['callee_first_frame_ms'] for c in setup])}")
+    print(f"  seen by the caller (accept arrives -> callee's video): "
+          f"{summary([c['first_frame_ms'] for c in setup])}")
+    print(f"  accept -> connected (ICE+DTLS, caller): "
+          f"{summary([c['connected_ms'] for c in setup])}")
+    cold = [one_call("640x480", 30, False, call_delay_ms=0) for _ in range(max(3, args.calls // 2))]
+    print(f"  cold start (call placed at process start, DTLS certificate still being made), "
+          f"{len(cold)} calls: callee {summary([c['callee_first_frame_ms'] for c in cold])}; "
+          f"caller {summary([c['first_frame_ms'] for c in cold])}")
 
     for size in ("640x480", "1280x720"):
         frames = int(30 * (args.latency_seconds + 3))
