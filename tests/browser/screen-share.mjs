@@ -103,6 +103,8 @@ function startSampler (page) {
           framesDecoded: main.framesDecoded || 0,
           frameWidth: main.frameWidth || 0,
           frameHeight: main.frameHeight || 0,
+          keyFramesDecoded: main.keyFramesDecoded || 0,
+          pliCount: main.pliCount || 0,
           freezeCount: main.freezeCount || 0,
           totalFreezesDuration: main.totalFreezesDuration || 0,
           rendered: t.video.frames,
@@ -223,9 +225,13 @@ run(`browser-screen-${mode}`, 230, async () => {
       `switch event, over ${((last.wall - first.wall) / 1000).toFixed(1)} s (${samples.length} samples, ` +
       `${first.framesDecoded} -> ${last.framesDecoded} frames); Chromium freezeCount ` +
       `${first.freezeCount} -> ${last.freezeCount}, totalFreezesDuration ${last.totalFreezesDuration} s`);
+    const atSwitch = beforeSwitch.at(-1);
+    log(`FIGURE around the switch: keyframes decoded ${atSwitch.keyFramesDecoded} -> ${last.keyFramesDecoded}, ` +
+      `PLIs sent ${atSwitch.pliCount} -> ${last.pliCount}`);
     // A switch restarts the encoder at the screen's size: the decoder waits for that keyframe.
-    // The ASan build is several times slower: up to 2 s there (1.4 s measured), 1 s otherwise.
-    const allowed = peercallHasAsan() ? 2000 : 1000;
+    // The ASan build is several times slower: 0.8-1.4 s measured there, 2.5 s on a machine with
+    // load 11 on 2 cores (tests/screen saw 2-3 s); a release build still may not freeze 1 s.
+    const allowed = peercallHasAsan() ? 3000 : 1000;
     check(gap.ms <= allowed, `the page keeps decoding across the switch: longest gap ${gap.ms} ms (<= ${allowed})`);
 
     // no renegotiation: one offer from Peercall, the page's remote description and tracks unchanged
