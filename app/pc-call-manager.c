@@ -42,6 +42,12 @@ enum
 
 static guint signals[N_SIGNALS];
 
+/* A connected call that the server no longer tracks (a connection dropped, or the server
+ * restarted) goes on while the peer's media keeps arriving: polled this often, it ends once
+ * nothing arrived for MEDIA_STALL_US. */
+#define MEDIA_POLL_MS 250
+#define MEDIA_STALL_US (1500 * G_TIME_SPAN_MILLISECOND)
+
 /* One queued local description or candidate: an outgoing call prepares media while it rings,
  * but nothing may reach the callee before it accepted. */
 typedef struct
@@ -78,6 +84,19 @@ struct _PcCallManager
   guint ring_timeout_id;
   gboolean accepted; /* outgoing: `accept` arrived, queued signals may go out */
   GQueue pending;    /* of PendingSignal*, for the current outgoing call before `accept` */
+
+  /* Signaling outages of the connected current call (media is peer to peer and goes on) */
+  gboolean unsupervised; /* the server does not track it: it ends when media stops */
+  gboolean peer_gone;    /* `hangup` peer-gone came: ICE trouble ends it too */
+  gboolean restoring;    /* caller: the restoring `invite` went out, no answer yet */
+  guint media_watch_id;  /* polls the remote media while connected */
+  guint64 media_frames;  /* remote video frames decoded at the last poll */
+  gint64 media_seen_us;  /* monotonic time remote media last arrived, 0: never */
+
+  /* The last call that ended here: a late restoring `invite` for it is refused quietly
+   * instead of ringing as a new call. */
+  char *last_ended_id;
+  char *last_ended_peer;
 };
 
 G_DEFINE_TYPE (PcCallManager, pc_call_manager, G_TYPE_OBJECT)
@@ -252,6 +271,135 @@ can_send_media_signals (PcCallManager *self, PcCall *call)
   return pc_call_get_direction (call) == PC_CALL_DIRECTION_INCOMING || self->accepted;
 }
 
+/* Signaling outages. The server ends a call when either party's connection drops, but the
+ * media does not go through it: a connected call goes on "unsupervised" while the peer's media
+ * keeps arriving, and the caller re-sends `invite` with the same call id once both are signed
+ * in again, which the callee answers with `accept` at once (no ringing, no new negotiation), so
+ * that the server tracks the call again. */
+
+static void
+note_media (PcCallManager *self)
+{
+  self->media_seen_us = g_get_monotonic_time ();
+}
+
+/* Has the peer's media (decoded video, or audio/video RTP in the last stats) arrived lately? */
+static gboolean
+media_flowing (PcCallManager *self)
+{
+  return self->media_seen_us != 0
+         && g_get_monotonic_time () - self->media_seen_us <= MEDIA_STALL_US;
+}
+
+static void
+stop_media_watch (PcCallManager *self)
+{
+  g_clear_handle_id (&self->media_watch_id, g_source_remove);
+}
+
+/* Forgets the outage state of the current call (it ended, or the server tracks it again). */
+static void
+set_supervised (PcCallManager *self)
+{
+  self->unsupervised = FALSE;
+  self->peer_gone = FALSE;
+  self->restoring = FALSE;
+}
+
+/* Media stopped (or ICE broke) while the server could not tell us why: the peer is gone. */
+static void
+end_without_server (PcCallManager *self, PcCall *call, const char *why)
+{
+  g_autoptr (GError) error = NULL;
+
+  g_debug ("call %s: %s while the server does not track the call: peer gone", pc_call_get_id (call),
+           why);
+  /* A restoring invite may have made the server ring the peer with this call: withdraw it. A
+   * hangup the server no longer knows about would only come back as no-such-call. */
+  if (self->restoring
+      && !pc_signaling_client_send_hangup (self->client, pc_call_get_peer (call),
+                                           pc_call_get_id (call), PC_CALL_END_CANCELLED, &error))
+    g_debug ("hangup not sent: %s", error->message);
+  end_call (self, call, PC_CALL_END_PEER_GONE, FALSE, PC_MESSAGE_UNKNOWN);
+}
+
+static gboolean
+on_media_watch (gpointer data)
+{
+  PcCallManager *self = PC_CALL_MANAGER (data);
+  PcCall *call = self->current_call;
+  PcCallSession *session = call ? pc_call_get_session (call) : NULL;
+  guint64 frames;
+
+  if (session == NULL || pc_call_get_state (call) != PC_CALL_STATE_CONNECTED)
+    {
+      self->media_watch_id = 0;
+      return G_SOURCE_REMOVE;
+    }
+
+  frames = pc_call_session_get_frames_decoded (session);
+  if (frames > self->media_frames)
+    {
+      self->media_frames = frames;
+      note_media (self);
+    }
+
+  if (self->unsupervised && !media_flowing (self))
+    {
+      self->media_watch_id = 0;
+      end_without_server (self, call, "media stopped");
+      return G_SOURCE_REMOVE;
+    }
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+start_media_watch (PcCallManager *self)
+{
+  stop_media_watch (self);
+  self->media_frames = 0;
+  self->media_seen_us = 0;
+  self->media_watch_id = g_timeout_add (MEDIA_POLL_MS, on_media_watch, self);
+}
+
+/* The server no longer tracks the connected current call (why: for the log). */
+static void
+lose_supervision (PcCallManager *self, const char *why)
+{
+  g_debug ("call %s: %s; it goes on on media alone", pc_call_get_id (self->current_call), why);
+  self->unsupervised = TRUE;
+  self->restoring = FALSE;
+}
+
+/* Caller side: once signed in again and the peer is back, ask the server to track the call
+ * again with the same call id. */
+static void
+maybe_restore_call (PcCallManager *self)
+{
+  PcCall *call = self->current_call;
+  g_autoptr (PcContact) contact = NULL;
+  g_autoptr (GError) error = NULL;
+
+  if (call == NULL || !self->unsupervised || self->restoring
+      || pc_call_get_direction (call) != PC_CALL_DIRECTION_OUTGOING
+      || pc_call_get_state (call) != PC_CALL_STATE_CONNECTED
+      || pc_signaling_client_get_state (self->client) != PC_SIGNALING_STATE_REGISTERED)
+    return;
+
+  find_contact (self, pc_call_get_peer (call), &contact);
+  if (contact == NULL || pc_contact_get_status (contact) != PC_PRESENCE_AVAILABLE)
+    return;
+
+  if (!pc_signaling_client_send_invite (self->client, pc_call_get_peer (call),
+                                        pc_call_get_id (call), pc_call_get_video (call), &error))
+    {
+      g_debug ("restoring invite not sent: %s", error->message);
+      return;
+    }
+  g_debug ("call %s: restoring it on the server", pc_call_get_id (call));
+  self->restoring = TRUE;
+}
+
 /* Session callbacks: `call` is the user data, the manager is found through its qdata. */
 
 static PcCallManager *
@@ -326,7 +474,41 @@ on_session_connection_state (PcCallSession *session, GParamSpec *pspec, PcCall *
   g_debug ("call %s: connection state %d", pc_call_get_id (call), state);
   if (state == PC_CONNECTION_STATE_CONNECTED
       && pc_call_get_state (call) == PC_CALL_STATE_CONNECTING)
-    pc_call_set_state (call, PC_CALL_STATE_CONNECTED);
+    {
+      start_media_watch (self);
+      pc_call_set_state (call, PC_CALL_STATE_CONNECTED);
+    }
+  else if (self->peer_gone
+           && (state == PC_CONNECTION_STATE_DISCONNECTED || state == PC_CONNECTION_STATE_FAILED))
+    {
+      end_without_server (self, call, "connection lost");
+    }
+}
+
+static void
+on_session_ice_state (PcCallSession *session, GParamSpec *pspec, PcCall *call)
+{
+  PcCallManager *self = manager_of_call (call);
+  const char *state = pc_call_session_get_ice_connection_state (session);
+
+  if (self == NULL || !is_current (self, call) || !self->peer_gone)
+    return;
+
+  if (g_strcmp0 (state, "disconnected") == 0 || g_strcmp0 (state, "failed") == 0)
+    end_without_server (self, call, "ICE disconnected");
+}
+
+static void
+on_session_stats (PcCallSession *session, PcCallStats *stats, PcCall *call)
+{
+  PcCallManager *self = manager_of_call (call);
+
+  if (self == NULL || !is_current (self, call))
+    return;
+
+  /* bytes counted since the last stats: audio (and video not decoded yet) arrives */
+  if (stats->audio_rx_kbps > 0 || stats->video_rx_kbps > 0)
+    note_media (self);
 }
 
 static void
@@ -338,6 +520,11 @@ on_session_failed (PcCallSession *session, GError *error, PcCall *call)
     return;
 
   g_debug ("call %s failed: %s", pc_call_get_id (call), error->message);
+  if (self->unsupervised && pc_call_get_state (call) == PC_CALL_STATE_CONNECTED)
+    {
+      end_without_server (self, call, error->message);
+      return;
+    }
   emit_error (self, error);
   end_call (self, call, PC_CALL_END_FAILED, TRUE, PC_MESSAGE_HANGUP);
 }
@@ -380,6 +567,9 @@ create_session (PcCallManager *self, PcCall *call, gboolean polite)
                            call, 0);
   g_signal_connect_object (session, "notify::connection-state",
                            G_CALLBACK (on_session_connection_state), call, 0);
+  g_signal_connect_object (session, "notify::ice-connection-state",
+                           G_CALLBACK (on_session_ice_state), call, 0);
+  g_signal_connect_object (session, "stats", G_CALLBACK (on_session_stats), call, 0);
   g_signal_connect_object (session, "failed", G_CALLBACK (on_session_failed), call, 0);
   g_signal_connect_object (session, "media-error", G_CALLBACK (on_session_media_error), call, 0);
 
@@ -446,9 +636,15 @@ end_call (PcCallManager *self,
   if (is_current (self, call))
     {
       stop_ring_timer (self);
+      stop_media_watch (self);
+      set_supervised (self);
       clear_pending (self);
       self->accepted = FALSE;
     }
+  g_free (self->last_ended_id);
+  self->last_ended_id = g_strdup (pc_call_get_id (call));
+  g_free (self->last_ended_peer);
+  self->last_ended_peer = g_strdup (pc_call_get_peer (call));
 
   /* Close outside the session's own signal emission (ended from "failed", say). */
   session = pc_call_get_session (call);
@@ -532,8 +728,41 @@ handle_invite (PcCallManager *self, PcMessage *message)
   g_autoptr (PcCall) call = NULL;
   g_autoptr (GError) error = NULL;
   PcContact *contact;
+  PcCall *current = self->current_call;
 
-  if (self->current_call != NULL)
+  if (current != NULL && g_strcmp0 (message->call, pc_call_get_id (current)) == 0
+      && g_strcmp0 (message->from, pc_call_get_peer (current)) == 0)
+    {
+      /* The caller restores our call on a restarted server (or after a drop): answer at once;
+       * the media never stopped, nothing is negotiated again. */
+      if (pc_call_get_direction (current) == PC_CALL_DIRECTION_INCOMING
+          && pc_call_get_state (current) == PC_CALL_STATE_CONNECTED)
+        {
+          if (pc_signaling_client_send_accept (self->client, message->from, message->call, &error))
+            {
+              g_debug ("call %s restored on the server", message->call);
+              set_supervised (self);
+            }
+          else
+            g_debug ("restoring accept not sent: %s", error->message);
+        }
+      else
+        g_debug ("invite %s again in state %s: ignored", message->call,
+                 pc_call_state_to_string (pc_call_get_state (current)));
+      return;
+    }
+  if (current == NULL && g_strcmp0 (message->call, self->last_ended_id) == 0
+      && g_strcmp0 (message->from, self->last_ended_peer) == 0)
+    {
+      /* a restoring invite for a call that already ended here: no new ringing */
+      g_debug ("invite %s for a call that ended: unavailable", message->call);
+      if (!pc_signaling_client_send_decline (self->client, message->from, message->call,
+                                             PC_CALL_END_UNAVAILABLE, &error))
+        g_debug ("decline not sent: %s", error->message);
+      return;
+    }
+
+  if (current != NULL)
     {
       /* one call at a time; the server normally does this itself */
       g_debug ("invite %s from %s while in a call: busy", message->call, message->from);
@@ -607,15 +836,35 @@ on_client_message (PcSignalingClient *client, PcMessage *message, PcCallManager 
           /* the offer and candidates gathered while ringing go out now */
           flush_pending (self);
         }
+      else if (self->restoring)
+        {
+          g_debug ("call %s restored on the server", pc_call_get_id (call));
+          set_supervised (self);
+        }
       break;
 
     case PC_MESSAGE_DECLINE:
-      if (pc_call_get_direction (call) == PC_CALL_DIRECTION_OUTGOING)
+      if (self->restoring && pc_call_get_state (call) == PC_CALL_STATE_CONNECTED)
+        {
+          /* (busy: the server still had the peer in a call) media alone decides */
+          g_debug ("call %s not restored: %s", pc_call_get_id (call), message->reason);
+          self->restoring = FALSE;
+        }
+      else if (pc_call_get_direction (call) == PC_CALL_DIRECTION_OUTGOING)
         end_call (self, call, message->reason ? message->reason : PC_CALL_END_DECLINED, FALSE,
                   PC_MESSAGE_UNKNOWN);
       break;
 
     case PC_MESSAGE_HANGUP:
+      /* The peer's connection to the server dropped, not necessarily its media: go on while
+       * media arrives (with none at all, end at once). */
+      if (g_strcmp0 (message->reason, PC_CALL_END_PEER_GONE) == 0
+          && pc_call_get_state (call) == PC_CALL_STATE_CONNECTED && media_flowing (self))
+        {
+          lose_supervision (self, "the peer's signaling is gone");
+          self->peer_gone = TRUE;
+          break;
+        }
       end_call (self, call, message->reason ? message->reason : PC_CALL_END_NORMAL, FALSE,
                 PC_MESSAGE_UNKNOWN);
       break;
@@ -682,6 +931,7 @@ on_client_registered (PcSignalingClient *client, PcMessage *welcome, PcCallManag
     }
 
   g_signal_emit (self, signals[SIGNAL_REGISTERED], 0);
+  maybe_restore_call (self);
 
   if (welcome->peers != NULL)
     {
@@ -708,6 +958,9 @@ on_client_presence (PcSignalingClient *client,
 
   if (contact != NULL)
     g_signal_emit (self, signals[SIGNAL_PRESENCE], 0, contact);
+  if (status == PC_PRESENCE_AVAILABLE && self->current_call != NULL
+      && g_strcmp0 (user, pc_call_get_peer (self->current_call)) == 0)
+    maybe_restore_call (self);
 }
 
 static void
@@ -724,6 +977,24 @@ on_client_server_error (PcSignalingClient *client,
     {
       g_debug ("server error about old call %s: %s", call_id, error->message);
       return;
+    }
+
+  if (call != NULL && call_id != NULL && pc_call_get_state (call) == PC_CALL_STATE_CONNECTED)
+    {
+      if (self->restoring && g_strcmp0 (ref, "invite") == 0)
+        {
+          /* (unknown-peer: it went offline again) media alone decides */
+          g_debug ("call %s not restored: %s", call_id, error->message);
+          self->restoring = FALSE;
+          return;
+        }
+      if (g_error_matches (error, PC_PROTOCOL_ERROR, PC_PROTOCOL_ERROR_NO_SUCH_CALL))
+        {
+          /* the server forgot the call (restarted, or our connection dropped unnoticed) */
+          lose_supervision (self, "the server has no such call");
+          maybe_restore_call (self);
+          return;
+        }
     }
 
   emit_error (self, error);
@@ -750,6 +1021,8 @@ on_client_disconnected (PcSignalingClient *client, GError *error, PcCallManager 
    * (peer to peer) while the client reconnects; a call still being set up cannot go on. */
   if (call != NULL && pc_call_get_state (call) != PC_CALL_STATE_CONNECTED)
     end_call (self, call, PC_CALL_END_ERROR, TRUE, PC_MESSAGE_UNKNOWN);
+  else if (call != NULL)
+    lose_supervision (self, "signaling lost");
 }
 
 static void
@@ -883,6 +1156,7 @@ pc_call_manager_dispose (GObject *object)
   PcCallManager *self = PC_CALL_MANAGER (object);
 
   stop_ring_timer (self);
+  stop_media_watch (self);
   clear_pending (self);
   if (self->current_call != NULL)
     {
@@ -914,6 +1188,8 @@ pc_call_manager_finalize (GObject *object)
   g_free (self->user);
   g_free (self->name);
   g_free (self->token);
+  g_free (self->last_ended_id);
+  g_free (self->last_ended_peer);
 
   G_OBJECT_CLASS (pc_call_manager_parent_class)->finalize (object);
 }

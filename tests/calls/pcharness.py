@@ -14,6 +14,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.request
 
 PEERCALL = os.environ.get("PEERCALL", "peercall")
 PEERCALL_SIGNAL = os.environ.get("PEERCALL_SIGNAL", "peercall-signal")
@@ -146,8 +147,17 @@ class Peer(Process):
     def states(self):
         return [e["state"] for e in self.find("call-state")]
 
-    def max_frames(self):
-        return max([e.get("frames_decoded") or 0 for e in self.find("stats")], default=0)
+    def max_frames(self, since=0):
+        """Most remote video frames decoded in the stats events from index `since` on."""
+        return max([e.get("frames_decoded") or 0 for e in self.events[since:]
+                    if e["event"] == "stats"], default=0)
+
+    def index(self, event, **fields):
+        """Position in self.events of the first such event (for `since`), or None."""
+        for i, e in enumerate(self.events):
+            if e["event"] == event and all(e.get(k) == v for k, v in fields.items()):
+                return i
+        return None
 
 
 class Harness:
@@ -156,7 +166,9 @@ class Harness:
         self.tmpdir = tempfile.mkdtemp(prefix="peercall-calls-")
         self.selector = selectors.DefaultSelector()
         self.processes = []
+        self.server = None
         self.server_url = None
+        self.server_port = None
 
     # context manager: everything is killed and the logs shown on failure
     def __enter__(self):
@@ -221,9 +233,11 @@ class Harness:
 
     # servers
 
-    def start_server(self, *args):
-        proc = Process(self, "peercall-signal",
-                       [PEERCALL_SIGNAL, "--listen", "127.0.0.1:0", *args])
+    def start_server(self, *args, port=0):
+        """Starts peercall-signal on `port` (0: a free one); a restarted server gets the port
+        of the first one, so the peers' URL stays valid."""
+        name = "peercall-signal" if self.server is None else f"peercall-signal-{len(self.processes)}"
+        proc = Process(self, name, [PEERCALL_SIGNAL, "--listen", f"127.0.0.1:{port}", *args])
         self.processes.append(proc)
 
         def listening():
@@ -231,12 +245,27 @@ class Harness:
                 if line.startswith("listening on "):
                     return line[len("listening on "):].strip()
             if proc.returncode is not None:
-                raise TestFailure(f"peercall-signal exited with {proc.returncode}")
+                raise TestFailure(f"{name} exited with {proc.returncode}")
             return None
 
-        self.server_url = self.wait_until("peercall-signal to listen", listening, 15)
+        url = self.wait_until(f"{name} to listen", listening, 15)
+        self.server = proc
+        self.server_url = url
+        self.server_port = int(url.rsplit(":", 1)[1].split("/", 1)[0])
         log("server", self.server_url)
         return self.server_url
+
+    def metrics(self):
+        """The server's /metrics as {name: value} (labelled series keep their labels)."""
+        url = f"http://127.0.0.1:{self.server_port}/metrics"
+        with urllib.request.urlopen(url, timeout=max(0.1, min(5, self.remaining()))) as r:
+            text = r.read().decode()
+        values = {}
+        for line in text.splitlines():
+            if line and not line.startswith("#"):
+                key, _, value = line.rpartition(" ")
+                values[key] = float(value)
+        return values
 
     def start_process(self, name, argv):
         proc = Process(self, name, argv)

@@ -8,6 +8,7 @@ Usage: test_calls.py NAME   (one scenario per meson test, so they run in paralle
 
 import os
 import signal
+import subprocess
 import time
 
 from pcharness import Harness, TestFailure, check, expect_exit, log, run
@@ -172,17 +173,174 @@ def test_hangup_callee():
     hangup_test("callee")
 
 
+# Alice waits for Bob's media to stop (MEDIA_STALL_US, 1.5 s, in pc-call-manager.c) once the
+# server says peer-gone; this bounds the whole wait with room for a loaded ASan machine.
+PEER_GONE_LIMIT_S = 10
+
+
 def test_peer_gone():
-    """Bob's process dies mid-call: the server tells Alice `peer-gone`."""
+    """Bob's process dies mid-call: the server tells Alice `peer-gone`; her media watch sees
+    Bob's media stop and ends the call with peer-gone within a bounded time."""
     with Harness(timeout=150) as h:
         h.start_server()
         alice, bob = connected_pair(h)
         h.wait_state(alice, "connected")
         h.wait_event(alice, "first-frame", kind="video")
+        killed = time.monotonic()
         bob.kill(signal.SIGKILL)
-        h.wait_state(alice, "ended")
+        h.wait_state(alice, "ended", timeout=PEER_GONE_LIMIT_S)
+        took = time.monotonic() - killed
         assert_ended(alice, "peer-gone")
+        log(f"figure: alice ended {took:.2f} s after bob was SIGKILLed")
         expect_exit(h, alice, 1)
+
+
+def frames_before(peer, index):
+    """Frames decoded according to the stats events before position `index`."""
+    return max([e.get("frames_decoded") or 0 for e in peer.events[:index]
+                if e["event"] == "stats"], default=0)
+
+
+def wait_media_goes_on(h, peer, since, what, min_stats=3, min_new_frames=20):
+    """Waits until `peer` printed `min_stats` stats events from position `since` on and decoded
+    `min_new_frames` more frames than before it: its media went on all that time."""
+    before = frames_before(peer, since)
+
+    def grown():
+        stats = [e for e in peer.events[since:] if e["event"] == "stats"]
+        return len(stats) >= min_stats and peer.max_frames(since) >= before + min_new_frames
+
+    h.wait_until(f"{peer.user}: decoding on {what} (from {before} frames)", grown, 30)
+    return peer.max_frames(since) - before
+
+
+def wait_registered(h, peer, times):
+    h.wait_until(f"{peer.user}: registered {times} times",
+                 lambda: len(peer.find("registered")) >= times, 30)
+
+
+def check_not_ended(*peers):
+    for peer in peers:
+        ended = peer.find("call-state", state="ended")
+        check(not ended, f"{peer.user}: the call ended: {ended}")
+
+
+def wait_call_tracked(h, *peers):
+    """The (new) server tracks an answered call again: the caller's restoring invite and the
+    callee's accept went through it. Fails at once if a peer's call ends meanwhile."""
+    def tracked():
+        check_not_ended(*peers)
+        return h.metrics().get("peercall_active_calls") == 1
+
+    h.wait_until("the server to track the call again", tracked, 30)
+
+
+def assert_call_went_on(alice, bob):
+    """Still the one call of the start: same states, one session (one first video frame, no
+    negotiation beyond the first offer/answer), nothing ended."""
+    assert_states(alice, ["inviting", "ringing", "connecting", "connected"])
+    assert_states(bob, ["ringing", "connecting", "connected"])
+    for peer in (alice, bob):
+        check(len(peer.find("first-frame", kind="video")) == 1,
+              f"{peer.user}: first video frame more than once (a new session?)")
+        check(len(peer.find("negotiation")) <= 1, f"{peer.user}: negotiated again")
+
+
+def test_signal_restart():
+    """peercall-signal is SIGKILLed mid-call and a new one starts on the same port: the call and
+    its media go on through the outage, both peers sign in again, the caller restores the call
+    on the new server (same call id, accepted at once), and a later hang-up reaches the other
+    side as `normal` (a call the server did not track would end by the media watch instead)."""
+    with Harness(timeout=170) as h:
+        h.start_server()
+        alice, bob = connected_pair(h)
+        for peer in (alice, bob):
+            h.wait_state(peer, "connected")
+            h.wait_event(peer, "first-frame", kind="video")
+        call = assert_same_call(alice, bob)
+
+        old = h.server
+        down = time.monotonic()
+        old.kill(signal.SIGKILL)
+        h.wait_exit(old, 10)
+        drops = {}
+        for peer in (alice, bob):
+            h.wait_event(peer, "error", timeout=15, code="connection-lost")
+            drops[peer.user] = peer.index("error", code="connection-lost")
+        # the outage lasts until both decoded 3 stats' worth of frames with no server at all
+        for peer in (alice, bob):
+            grew = wait_media_goes_on(h, peer, drops[peer.user], "while the server is down")
+            log(f"{peer.user}: {grew} frames decoded during the outage")
+        check_not_ended(alice, bob)
+
+        h.start_server(port=h.server_port)
+        outage = time.monotonic() - down
+        for peer in (alice, bob):
+            wait_registered(h, peer, 2)
+        wait_call_tracked(h, alice, bob)
+        restored = time.monotonic() - down
+        log(f"figure: server down {outage:.2f} s; call tracked again {restored:.2f} s after "
+            "the SIGKILL")
+
+        for peer in (alice, bob):
+            wait_media_goes_on(h, peer, len(peer.events), "after the restore", min_stats=2)
+        assert_call_went_on(alice, bob)
+
+        # Bob hangs up (SIGTERM: clean hang-up, exit 1 as "interrupted"): relayed as normal
+        bob.kill(signal.SIGTERM)
+        expect_exit(h, bob, 1)
+        expect_exit(h, alice, 0, timeout=15)
+        assert_ended(alice, "normal")
+        assert_ended(bob, "normal")
+        check(assert_same_call(alice, bob) == call, "the call id changed")
+
+
+def cut_signaling(h, peer):
+    """Aborts `peer`'s WebSocket to the server (ss -K: both ends see a reset, as after a network
+    drop) while the process and its media go on."""
+    port = h.server_port
+    out = subprocess.run(["ss", "-Htnp", f"dport = :{port}"], capture_output=True, text=True,
+                         timeout=10, check=True).stdout
+    local = None
+    for line in out.splitlines():
+        if f"pid={peer.proc.pid}," in line:
+            local = next(f for f in line.split() if f.startswith("127.0.0.1:"))
+    check(local is not None, f"{peer.user}: no connection to port {port} in ss: {out!r}")
+    killed = subprocess.run(["ss", "-K", "-Htn", f"src {local}", f"dst 127.0.0.1:{port}"],
+                            capture_output=True, text=True, timeout=10)
+    check(killed.returncode == 0 and local in killed.stdout,
+          f"ss -K did not close {local}: {killed.stdout!r} {killed.stderr!r}")
+    log(f"cut {peer.user}'s signaling connection {local}")
+
+
+def test_signal_drop():
+    """Bob's connection to a running server drops mid-call (his process lives): the server tells
+    Alice peer-gone, but his media keeps arriving, so she keeps the call; Bob keeps it too and
+    signs in again; Alice (the caller) restores the call on the server; her later hang-up
+    reaches Bob as `normal`."""
+    with Harness(timeout=170) as h:
+        h.start_server()
+        alice, bob = connected_pair(h)
+        for peer in (alice, bob):
+            h.wait_state(peer, "connected")
+            h.wait_event(peer, "first-frame", kind="video")
+
+        since = {peer.user: len(peer.events) for peer in (alice, bob)}
+        cut_signaling(h, bob)
+        h.wait_event(bob, "error", timeout=15, code="connection-lost")
+        wait_registered(h, bob, 2)
+        wait_call_tracked(h, alice, bob)
+        # the server had dropped Bob, and so sent Alice `hangup` peer-gone
+        check(alice.find("presence", user="bob", status="offline"), "alice never saw bob offline")
+        for peer in (alice, bob):
+            wait_media_goes_on(h, peer, since[peer.user], "through the drop")
+        assert_call_went_on(alice, bob)
+
+        alice.kill(signal.SIGTERM)
+        expect_exit(h, alice, 1)
+        expect_exit(h, bob, 0, timeout=15)
+        assert_ended(alice, "normal")
+        assert_ended(bob, "normal")
 
 
 def wait_udp_listen(h, port):
@@ -237,5 +395,7 @@ if __name__ == "__main__":
         "hangup-caller": test_hangup_caller,
         "hangup-callee": test_hangup_callee,
         "peer-gone": test_peer_gone,
+        "signal-restart": test_signal_restart,
+        "signal-drop": test_signal_drop,
         "relay": test_relay,
     })
