@@ -44,6 +44,16 @@
 /* Screen content starts higher: 1080p15 text needs ~1.5 Mbit/s to stay sharp. */
 #define BITRATE_SCREEN_START 1500000
 
+/* H.264 as browsers offer it to everyone: constrained baseline, level 3.1, non-interleaved. */
+#define H264_PROFILE_LEVEL_ID "42e01f"
+#define DEFAULT_H264_PT 102
+
+typedef enum
+{
+  VIDEO_CODEC_VP8,
+  VIDEO_CODEC_H264,
+} VideoCodec;
+
 /* vp8enc settings that differ between camera-like content and a shared screen. */
 #define CAMERA_CPU_USED 8
 #define CAMERA_MAX_QUANTIZER 56
@@ -66,6 +76,7 @@ enum
   PROP_VIDEO_WIDTH,
   PROP_VIDEO_HEIGHT,
   PROP_VIDEO_FPS,
+  PROP_VIDEO_CODEC,
   PROP_CONNECTION_STATE,
   PROP_ICE_CONNECTION_STATE,
   PROP_MUTED,
@@ -117,7 +128,7 @@ typedef struct
   char *mid;
   guint mline;
   gboolean main;
-  GstElement *elements[4];
+  GstElement *elements[5];
   /* extra tracks, under self->lock */
   guint64 frames;
   guint width, height;
@@ -173,6 +184,9 @@ struct _PcCallSession
   GSource *stats_source;
   guint video_pt, audio_pt;
   gint twcc_id;
+  VideoCodec preferred_codec; /* what we offer */
+  VideoCodec video_codec;     /* what the current pipeline sends */
+  char *h264_profile_level_id;
 
   /* main-context state */
   gboolean started;
@@ -417,6 +431,9 @@ promise_reply (GstPromise *promise, GError **error)
 
 /* ---- SDP helpers ---------------------------------------------------------------------- */
 
+static gboolean h264_available (void);
+static void set_encoder_bitrate (PcCallSession *self, guint bits_per_second);
+
 /* Payload type the remote offer uses for @encoding in its first @media_type m-line, or -1. */
 static gint
 sdp_find_pt (const GstSDPMessage *sdp, const char *media_type, const char *encoding)
@@ -442,6 +459,88 @@ sdp_find_pt (const GstSDPMessage *sdp, const char *media_type, const char *encod
       return -1;
     }
   return -1;
+}
+
+static char *
+sdp_fmtp_value (const GstSDPMedia *media, gint pt, const char *key)
+{
+  for (guint a = 0; a < gst_sdp_media_attributes_len (media); a++)
+    {
+      const GstSDPAttribute *attr = gst_sdp_media_get_attribute (media, a);
+      g_auto (GStrv) params = NULL;
+      char *end = NULL;
+
+      if (g_strcmp0 (attr->key, "fmtp") != 0 || attr->value == NULL
+          || g_ascii_strtoll (attr->value, &end, 10) != pt || end == attr->value || *end != ' ')
+        continue;
+      params = g_strsplit (end + 1, ";", -1);
+      for (guint i = 0; params[i]; i++)
+        {
+          char *param = g_strstrip (params[i]);
+          gsize len = strlen (key);
+
+          if (g_ascii_strncasecmp (param, key, len) == 0 && param[len] == '=')
+            return g_strdup (param + len + 1);
+        }
+    }
+  return NULL;
+}
+
+/* The video codec to answer with: the first one in the remote's order of preference (its
+ * first video m-line's format list) that we can send and receive. H.264 only in the
+ * packetization mode and baseline profiles every browser decodes. */
+static gboolean
+sdp_pick_video_codec (const GstSDPMessage *sdp,
+                      VideoCodec *codec,
+                      gint *pt,
+                      char **profile_level_id)
+{
+  for (guint i = 0; i < gst_sdp_message_medias_len (sdp); i++)
+    {
+      const GstSDPMedia *media = gst_sdp_message_get_media (sdp, i);
+
+      if (g_strcmp0 (gst_sdp_media_get_media (media), "video") != 0)
+        continue;
+      for (guint f = 0; f < gst_sdp_media_formats_len (media); f++)
+        {
+          gint format = (gint)g_ascii_strtoll (gst_sdp_media_get_format (media, f), NULL, 10);
+
+          for (guint a = 0; a < gst_sdp_media_attributes_len (media); a++)
+            {
+              const GstSDPAttribute *attr = gst_sdp_media_get_attribute (media, a);
+              char name[32];
+              int rtpmap_pt;
+
+              if (g_strcmp0 (attr->key, "rtpmap") != 0 || attr->value == NULL
+                  || sscanf (attr->value, "%d %31[^/]", &rtpmap_pt, name) != 2
+                  || rtpmap_pt != format)
+                continue;
+              if (g_ascii_strcasecmp (name, "VP8") == 0)
+                {
+                  *codec = VIDEO_CODEC_VP8;
+                  *pt = format;
+                  return TRUE;
+                }
+              if (g_ascii_strcasecmp (name, "H264") == 0 && h264_available ())
+                {
+                  g_autofree char *mode = sdp_fmtp_value (media, format, "packetization-mode");
+                  g_autofree char *plid = sdp_fmtp_value (media, format, "profile-level-id");
+
+                  /* 42xxxx: (constrained) baseline */
+                  if (g_strcmp0 (mode, "1") == 0 && plid && strlen (plid) == 6
+                      && g_ascii_strncasecmp (plid, "42", 2) == 0)
+                    {
+                      *codec = VIDEO_CODEC_H264;
+                      *pt = format;
+                      *profile_level_id = g_ascii_strdown (plid, -1);
+                      return TRUE;
+                    }
+                }
+            }
+        }
+      return FALSE;
+    }
+  return FALSE;
 }
 
 static gint
@@ -487,12 +586,62 @@ sdp_mid_for_mline (GstElement *webrtc, guint mline, char **out)
 
 /* ---- Codec preferences ---------------------------------------------------------------- */
 
+static const char *
+video_codec_name (VideoCodec codec)
+{
+  return codec == VIDEO_CODEC_H264 ? "H264" : "VP8";
+}
+
+static const char *
+first_available (const char *const *factories)
+{
+  for (guint i = 0; factories[i]; i++)
+    {
+      g_autoptr (GstElementFactory) factory = gst_element_factory_find (factories[i]);
+      if (factory)
+        return factories[i];
+    }
+  return NULL;
+}
+
+/* Software H.264: x264 (gst-plugins-ugly) or OpenH264, decoded by libav or OpenH264. */
+static const char *
+h264_encoder_factory (void)
+{
+  static const char *const encoders[] = { "x264enc", "openh264enc", NULL };
+  return first_available (encoders);
+}
+
+static const char *
+h264_decoder_factory (void)
+{
+  static const char *const decoders[] = { "avdec_h264", "openh264dec", NULL };
+  return first_available (decoders);
+}
+
+static gboolean
+h264_available (void)
+{
+  static const char *const pay[] = { "rtph264pay", NULL };
+  static const char *const depay[] = { "rtph264depay", NULL };
+  static const char *const parse[] = { "h264parse", NULL };
+
+  return h264_encoder_factory () && h264_decoder_factory () && first_available (pay)
+         && first_available (depay) && first_available (parse);
+}
+
 static GstCaps *
 video_codec_caps (PcCallSession *self)
 {
   GstCaps *caps = gst_caps_new_simple ("application/x-rtp", "media", G_TYPE_STRING, "video",
-                                       "encoding-name", G_TYPE_STRING, "VP8", "payload", G_TYPE_INT,
+                                       "encoding-name", G_TYPE_STRING,
+                                       video_codec_name (self->video_codec), "payload", G_TYPE_INT,
                                        (gint)self->video_pt, "clock-rate", G_TYPE_INT, 90000, NULL);
+  if (self->video_codec == VIDEO_CODEC_H264)
+    gst_caps_set_simple (
+        caps, "packetization-mode", G_TYPE_STRING, "1", "profile-level-id", G_TYPE_STRING,
+        self->h264_profile_level_id ? self->h264_profile_level_id : H264_PROFILE_LEVEL_ID,
+        "level-asymmetry-allowed", G_TYPE_STRING, "1", NULL);
   if (self->twcc_id > 0)
     {
       g_autofree char *field = g_strdup_printf ("extmap-%d", self->twcc_id);
@@ -909,22 +1058,44 @@ pc_call_session_set_remote_description (PcCallSession *self,
 
       /* Answer with the offer's payload types (a browser decodes nothing otherwise), and
        * its TWCC extension id. */
-      vpt = sdp_find_pt (msg, "video", "VP8");
-      apt = sdp_find_pt (msg, "audio", "OPUS");
-      twcc = sdp_find_extmap (msg, TWCC_URI);
-      if (vpt < 0 && sdp_find_pt (msg, "video", "H264") >= 0)
+      VideoCodec codec = self->video_codec;
+      g_autofree char *profile_level_id = NULL;
+
+      vpt = -1;
+      if (!sdp_pick_video_codec (msg, &codec, &vpt, &profile_level_id)
+          && sdp_find_pt (msg, "video", "H264") >= 0)
         {
-          GError *media_error = g_error_new (PC_MEDIA_ERROR, PC_MEDIA_ERROR_NEGOTIATION,
-                                             "The peer offers no VP8 video; video is off");
+          GError *media_error
+              = g_error_new (PC_MEDIA_ERROR, PC_MEDIA_ERROR_NEGOTIATION,
+                             "The peer offers no video format Peercall can use (VP8, or H.264 "
+                             "constrained baseline); video is off");
           run_on_main (self, main_media_error, media_error, (GDestroyNotify)g_error_free);
         }
+      if (self->negotiated_once && codec != self->video_codec)
+        {
+          /* The running encoder stays: a renegotiation only keeps or drops its codec. */
+          codec = self->video_codec;
+          g_clear_pointer (&profile_level_id, g_free);
+          vpt = sdp_find_pt (msg, "video", video_codec_name (codec));
+        }
+      apt = sdp_find_pt (msg, "audio", "OPUS");
+      twcc = sdp_find_extmap (msg, TWCC_URI);
       if ((vpt >= 0 && (guint)vpt != self->video_pt) || (apt >= 0 && (guint)apt != self->audio_pt)
-          || twcc != self->twcc_id)
+          || twcc != self->twcc_id || (vpt >= 0 && codec != self->video_codec)
+          || (profile_level_id && g_strcmp0 (profile_level_id, self->h264_profile_level_id) != 0))
         {
           g_autoptr (GError) restart_error = NULL;
 
           if (vpt >= 0)
-            self->video_pt = vpt;
+            {
+              self->video_pt = vpt;
+              self->video_codec = codec;
+            }
+          if (profile_level_id)
+            {
+              g_free (self->h264_profile_level_id);
+              self->h264_profile_level_id = g_steal_pointer (&profile_level_id);
+            }
           if (apt >= 0)
             self->audio_pt = apt;
           self->twcc_id = twcc;
@@ -933,7 +1104,7 @@ pc_call_session_set_remote_description (PcCallSession *self,
               /* The media already runs with our own payload types (the answerer starts at
                * accept to be ready for the offer) and webrtcbin answers from the caps it
                * received: start over with the offer's. Nothing is connected yet. */
-              g_debug ("Offer uses other payload types: rebuilding the media");
+              g_debug ("Offer uses another codec or other payload types: rebuilding the media");
               if (!restart_pipeline (self, &restart_error))
                 {
                   gst_sdp_message_free (msg);
@@ -1462,7 +1633,7 @@ update_bitrate (PcCallSession *self, const RawStats *raw)
   if ((guint)target != self->target_bitrate)
     {
       self->target_bitrate = (guint)target;
-      g_object_set (self->vencoder, "target-bitrate", (gint)self->target_bitrate, NULL);
+      set_encoder_bitrate (self, self->target_bitrate);
     }
 }
 
@@ -1496,7 +1667,7 @@ main_stats (PcCallSession *self, gpointer data)
   stats->video_width = self->frame_width;
   stats->video_height = self->frame_height;
   g_mutex_unlock (&self->lock);
-  stats->video_codec = g_strdup ("VP8");
+  stats->video_codec = g_strdup (video_codec_name (self->video_codec));
   stats->audio_codec = g_strdup ("OPUS");
   stats->local_candidate_type = g_strdup (raw->local_type);
   stats->remote_candidate_type = g_strdup (raw->remote_type);
@@ -1794,20 +1965,28 @@ on_pad_added (GstElement *webrtc, GstPad *pad, PcCallSession *self)
   s = gst_caps_get_structure (caps, 0);
   encoding = gst_structure_get_string (s, "encoding-name");
 
-  if (g_strcmp0 (encoding, "VP8") == 0)
+  if (g_strcmp0 (encoding, "VP8") == 0 || g_strcmp0 (encoding, "H264") == 0)
     {
+      gboolean h264 = g_strcmp0 (encoding, "H264") == 0;
+      const char *decoder_factory = h264 ? h264_decoder_factory () : "vp8dec";
       GstElement *sink = gst_element_factory_make ("appsink", NULL);
       g_autoptr (GstCaps) bgra = gst_caps_from_string ("video/x-raw,format=BGRA");
       GstAppSinkCallbacks callbacks = { .new_sample = on_remote_video_sample };
       g_autoptr (GstWebRTCRTPTransceiver) trans = NULL;
       RemoteVideo *rv = g_new0 (RemoteVideo, 1);
       guint ssrc = 0;
-      GstElement *chain[] = {
-        gst_element_factory_make ("rtpvp8depay", NULL),
-        gst_element_factory_make ("vp8dec", NULL),
-        gst_element_factory_make ("videoconvert", NULL),
-        sink,
-      };
+      GstElement *chain[5];
+      GstElement *depay, *decoder;
+      guint n_chain = 0;
+
+      chain[n_chain++] = depay
+          = gst_element_factory_make (h264 ? "rtph264depay" : "rtpvp8depay", NULL);
+      if (h264)
+        chain[n_chain++] = gst_element_factory_make ("h264parse", NULL);
+      chain[n_chain++] = decoder
+          = decoder_factory ? gst_element_factory_make (decoder_factory, NULL) : NULL;
+      chain[n_chain++] = gst_element_factory_make ("videoconvert", NULL);
+      chain[n_chain++] = sink;
 
       /* Which m-line: the first video one of the remote description is the main video. */
       rv->self = self;
@@ -1865,20 +2044,23 @@ on_pad_added (GstElement *webrtc, GstPad *pad, PcCallSession *self)
               callbacks.new_sample = on_extra_video_sample;
               gst_app_sink_set_callbacks (GST_APP_SINK (sink), &callbacks, rv, NULL);
             }
-          g_object_set (chain[1], "threads", 1, NULL); /* see the encoder's threads */
+          if (decoder && g_object_class_find_property (G_OBJECT_GET_CLASS (decoder), "threads"))
+            g_object_set (decoder, "threads", 1, NULL); /* see the encoder's threads */
           /* After a loss, ask the sender for a keyframe (PLI) at once instead of decoding
            * garbage until the next scheduled one (up to 10 s away). */
-          g_object_set (chain[0], "request-keyframe", TRUE, "wait-for-keyframe", TRUE, NULL);
-          if (rv->main)
+          if (depay
+              && g_object_class_find_property (G_OBJECT_GET_CLASS (depay), "wait-for-keyframe"))
+            g_object_set (depay, "request-keyframe", TRUE, "wait-for-keyframe", TRUE, NULL);
+          if (rv->main && depay)
             {
-              g_autoptr (GstPad) depay_src = gst_element_get_static_pad (chain[0], "src");
+              g_autoptr (GstPad) depay_src = gst_element_get_static_pad (depay, "src");
               gst_pad_add_probe (depay_src, GST_PAD_PROBE_TYPE_BUFFER, on_depayloaded_frame, self,
                                  NULL);
             }
         }
-      for (guint i = 0; i < G_N_ELEMENTS (chain); i++)
+      for (guint i = 0; i < n_chain; i++)
         rv->elements[i] = chain[i] ? gst_object_ref (chain[i]) : NULL;
-      ok = link_remote_chain (self, pad, chain, G_N_ELEMENTS (chain));
+      ok = link_remote_chain (self, pad, chain, n_chain);
       g_mutex_lock (&self->lock);
       if (ok && rv->main)
         {
@@ -1959,8 +2141,9 @@ main_drop_remote_video (PcCallSession *self, gpointer data)
   if (rv->main)
     {
       g_mutex_lock (&self->lock);
-      if (self->remote_video_sink == rv->elements[3])
-        g_clear_object (&self->remote_video_sink);
+      for (guint i = 0; i < G_N_ELEMENTS (rv->elements); i++)
+        if (rv->elements[i] && self->remote_video_sink == rv->elements[i])
+          g_clear_object (&self->remote_video_sink);
       g_mutex_unlock (&self->lock);
     }
   else if (rv->reported)
@@ -2248,6 +2431,44 @@ create_video_source (PcCallSession *self, PcMediaSourceKind kind)
   return src;
 }
 
+/* The encoders count in different units: vp8enc and openh264enc in bits/s, x264enc in kbit/s. */
+static void
+set_encoder_bitrate (PcCallSession *self, guint bits_per_second)
+{
+  const char *factory;
+
+  if (self->vencoder == NULL)
+    return;
+  factory
+      = gst_plugin_feature_get_name (GST_PLUGIN_FEATURE (gst_element_get_factory (self->vencoder)));
+  if (g_str_equal (factory, "vp8enc"))
+    g_object_set (self->vencoder, "target-bitrate", (gint)bits_per_second, NULL);
+  else if (g_str_equal (factory, "x264enc"))
+    g_object_set (self->vencoder, "bitrate", MAX (bits_per_second / 1000, 1u), NULL);
+  else
+    g_object_set (self->vencoder, "bitrate", bits_per_second, NULL);
+}
+
+/* Real-time H.264 for browsers: constrained baseline (no B-frames, CAVLC), no lookahead, one
+ * thread (see vp8enc), keyframes on request with a 10 s safety net. */
+static void
+configure_h264_encoder (PcCallSession *self)
+{
+  const char *factory
+      = gst_plugin_feature_get_name (GST_PLUGIN_FEATURE (gst_element_get_factory (self->vencoder)));
+
+  if (g_str_equal (factory, "x264enc"))
+    gst_util_set_object_arg (G_OBJECT (self->vencoder), "tune", "zerolatency");
+  if (g_str_equal (factory, "x264enc"))
+    g_object_set (self->vencoder, "speed-preset", 1 /* ultrafast */, "threads", 1, "sliced-threads",
+                  FALSE, "bframes", 0, "b-adapt", FALSE, "cabac", FALSE, "dct8x8", FALSE,
+                  "key-int-max", CAMERA_KEYFRAME_MAX_DIST, "vbv-buf-capacity", 500, "aud", FALSE,
+                  NULL);
+  else
+    g_object_set (self->vencoder, "gop-size", CAMERA_KEYFRAME_MAX_DIST, "multi-thread", 1, NULL);
+  set_encoder_bitrate (self, self->target_bitrate);
+}
+
 /* Encoder and size for camera-like content or a shared screen. All of these vp8enc settings
  * apply to a running encoder (libvpx controls / config update); a new size re-initialises it
  * and the receiver follows with the keyframe, without any SDP change. */
@@ -2270,6 +2491,20 @@ apply_video_profile (PcCallSession *self, gboolean screen)
     }
   if (self->vencoder == NULL)
     return;
+  if (self->video_codec != VIDEO_CODEC_VP8)
+    {
+      /* The H.264 encoders have no content tuning worth switching: only the bitrate. */
+      if (screen)
+        {
+          self->bitrate_before_screen = self->target_bitrate;
+          self->target_bitrate
+              = CLAMP (MAX (self->target_bitrate, BITRATE_SCREEN_START), BITRATE_MIN, BITRATE_MAX);
+        }
+      else if (self->bitrate_before_screen > 0)
+        self->target_bitrate = MIN (self->target_bitrate, self->bitrate_before_screen);
+      set_encoder_bitrate (self, self->target_bitrate);
+      return;
+    }
   if (screen)
     {
       self->bitrate_before_screen = self->target_bitrate;
@@ -2319,6 +2554,41 @@ force_local_keyframe (PcCallSession *self)
                       gst_video_event_new_upstream_force_key_unit (GST_CLOCK_TIME_NONE, TRUE, 0));
 }
 
+/* encoder -> payloader (in the pipeline already); returns the element webrtcbin gets. H.264
+ * goes out as constrained baseline level 3.1, and its RTP caps say the profile-level-id that
+ * was negotiated: x264/OpenH264 signal constrained baseline as 42c0xx, browsers as 42e0xx (the
+ * same profile), and webrtcbin compares the strings. */
+static GstElement *
+link_video_payloader (PcCallSession *self)
+{
+  g_autoptr (GstCaps) h264_caps = NULL;
+  g_autoptr (GstCaps) rtp_caps = NULL;
+  GstElement *filter, *fixup;
+
+  if (self->video_codec != VIDEO_CODEC_H264)
+    return gst_element_link (self->vencoder, self->vpay) ? self->vpay : NULL;
+
+  filter = gst_element_factory_make ("capsfilter", NULL);
+  fixup = gst_element_factory_make ("capssetter", NULL);
+  if (filter == NULL || fixup == NULL)
+    {
+      g_clear_object (&filter);
+      g_clear_object (&fixup);
+      return NULL;
+    }
+  h264_caps = gst_caps_from_string (
+      "video/x-h264,profile=(string)constrained-baseline,level=(string)3.1");
+  rtp_caps = gst_caps_new_simple (
+      "application/x-rtp", "profile-level-id", G_TYPE_STRING,
+      self->h264_profile_level_id ? self->h264_profile_level_id : H264_PROFILE_LEVEL_ID, NULL);
+  g_object_set (filter, "caps", h264_caps, NULL);
+  g_object_set (fixup, "caps", rtp_caps, NULL);
+  gst_bin_add_many (GST_BIN (self->pipeline), filter, fixup, NULL);
+  if (!gst_element_link_many (self->vencoder, filter, self->vpay, fixup, NULL))
+    return NULL;
+  return fixup;
+}
+
 static gboolean
 build_pipeline (PcCallSession *self, GError **error)
 {
@@ -2330,6 +2600,7 @@ build_pipeline (PcCallSession *self, GError **error)
   g_autoptr (GstCaps) acaps = NULL;
   GstElement *vconvert, *vscale, *vtee, *vqueue, *pqueue, *pconvert, *psink;
   GstElement *asrc, *aconvert, *aresample, *aqueue, *aenc;
+  GstElement *pay_out = NULL;
   GstAppSinkCallbacks local_callbacks = { .new_sample = on_local_video_sample };
   static gint counter = 0;
   g_autofree char *name = g_strdup_printf ("peercall-call-%d", g_atomic_int_add (&counter, 1));
@@ -2424,8 +2695,16 @@ build_pipeline (PcCallSession *self, GError **error)
   self->video_caps = make ("capsfilter", NULL, error);
   vtee = make ("tee", NULL, error);
   vqueue = make ("queue", NULL, error);
-  self->vencoder = make ("vp8enc", "vencoder", error);
-  self->vpay = make ("rtpvp8pay", "vpay", error);
+  if (self->video_codec == VIDEO_CODEC_H264)
+    {
+      self->vencoder = make (h264_encoder_factory (), "vencoder", error);
+      self->vpay = make ("rtph264pay", "vpay", error);
+    }
+  else
+    {
+      self->vencoder = make ("vp8enc", "vencoder", error);
+      self->vpay = make ("rtpvp8pay", "vpay", error);
+    }
   pqueue = make ("queue", NULL, error);
   self->preview_valve = make ("valve", NULL, error);
   pconvert = make ("videoconvert", NULL, error);
@@ -2458,16 +2737,25 @@ build_pipeline (PcCallSession *self, GError **error)
    * of 640x480, 4.5 s vs 0.3 s user time). */
   self->target_bitrate = BITRATE_START;
   self->bitrate_before_screen = 0;
-  g_object_set (self->vencoder, "deadline", (gint64)1, "cpu-used", CAMERA_CPU_USED, "threads", 1,
-                "end-usage", 1 /* cbr */, "target-bitrate", (gint)self->target_bitrate,
-                "lag-in-frames", 0, "keyframe-max-dist", CAMERA_KEYFRAME_MAX_DIST,
-                "error-resilient", 1, "buffer-size", 1000, "buffer-initial-size", 500,
-                "buffer-optimal-size", 600, "undershoot", 95, "max-quantizer", CAMERA_MAX_QUANTIZER,
-                NULL);
+  if (self->video_codec == VIDEO_CODEC_H264)
+    configure_h264_encoder (self);
+  else
+    g_object_set (self->vencoder, "deadline", (gint64)1, "cpu-used", CAMERA_CPU_USED, "threads", 1,
+                  "end-usage", 1 /* cbr */, "target-bitrate", (gint)self->target_bitrate,
+                  "lag-in-frames", 0, "keyframe-max-dist", CAMERA_KEYFRAME_MAX_DIST,
+                  "error-resilient", 1, "buffer-size", 1000, "buffer-initial-size", 500,
+                  "buffer-optimal-size", 600, "undershoot", 95, "max-quantizer",
+                  CAMERA_MAX_QUANTIZER, NULL);
   if (self->sharing_screen)
     apply_video_profile (self, TRUE);
-  g_object_set (self->vpay, "pt", self->video_pt, "mtu", 1200, "picture-id-mode", 2 /* 15-bit */,
-                NULL);
+  if (self->video_codec == VIDEO_CODEC_H264)
+    /* SPS/PPS in front of every keyframe (a receiver may join at any keyframe), and each NAL
+     * sent as soon as it is encoded */
+    g_object_set (self->vpay, "pt", self->video_pt, "mtu", 1200, "config-interval", -1,
+                  "aggregate-mode", 1 /* zero-latency */, NULL);
+  else
+    g_object_set (self->vpay, "pt", self->video_pt, "mtu", 1200, "picture-id-mode", 2 /* 15-bit */,
+                  NULL);
   /* the self view may have been attached before the pipeline existed */
   g_object_set (self->preview_valve, "drop", self->local_sink.func == NULL, NULL);
   bgra = gst_caps_from_string ("video/x-raw,format=BGRA");
@@ -2484,7 +2772,8 @@ build_pipeline (PcCallSession *self, GError **error)
   gst_object_ref (self->preview_valve);
   self->video_in = gst_object_ref (vconvert);
   if (!gst_element_link_many (self->video_src, vconvert, vscale, self->video_caps, vtee, vqueue,
-                              self->vencoder, self->vpay, NULL)
+                              self->vencoder, NULL)
+      || (pay_out = link_video_payloader (self)) == NULL
       || !gst_element_link_many (vtee, pqueue, self->preview_valve, pconvert, psink, NULL))
     {
       g_set_error (error, PC_MEDIA_ERROR, PC_MEDIA_ERROR_PIPELINE, "Cannot link the video chain");
@@ -2515,7 +2804,7 @@ build_pipeline (PcCallSession *self, GError **error)
   apply_codec_setup (self);
   {
     g_autoptr (GstPad) apay_src = gst_element_get_static_pad (self->apay, "src");
-    g_autoptr (GstPad) vpay_src = gst_element_get_static_pad (self->vpay, "src");
+    g_autoptr (GstPad) vpay_src = gst_element_get_static_pad (pay_out, "src");
     if (gst_pad_link (apay_src, asink) != GST_PAD_LINK_OK
         || gst_pad_link (vpay_src, vsink) != GST_PAD_LINK_OK)
       {
@@ -2807,6 +3096,10 @@ pc_call_session_start (PcCallSession *self, gboolean offerer, GError **error)
       return FALSE;
     }
   self->offerer = offerer;
+  self->video_codec = self->preferred_codec == VIDEO_CODEC_H264 && h264_available ()
+                          ? VIDEO_CODEC_H264
+                          : VIDEO_CODEC_VP8;
+  self->video_pt = self->video_codec == VIDEO_CODEC_H264 ? DEFAULT_H264_PT : DEFAULT_VIDEO_PT;
   if (!build_pipeline (self, error))
     {
       pc_call_session_close (self);
@@ -3212,6 +3505,9 @@ pc_call_session_get_property (GObject *object, guint prop_id, GValue *value, GPa
     case PROP_VIDEO_FPS:
       g_value_set_uint (value, self->video_fps);
       break;
+    case PROP_VIDEO_CODEC:
+      g_value_set_string (value, self->preferred_codec == VIDEO_CODEC_H264 ? "h264" : "vp8");
+      break;
     case PROP_CONNECTION_STATE:
       g_value_set_int (value, self->connection_state);
       break;
@@ -3269,6 +3565,15 @@ pc_call_session_set_property (GObject *object,
       if (g_value_get_uint (value))
         self->video_fps = g_value_get_uint (value);
       break;
+    case PROP_VIDEO_CODEC:
+      /* only what we offer: an answer follows the offer */
+      self->preferred_codec
+          = g_ascii_strcasecmp (g_value_get_string (value) ? g_value_get_string (value) : "",
+                                "h264")
+                    == 0
+                ? VIDEO_CODEC_H264
+                : VIDEO_CODEC_VP8;
+      break;
     case PROP_MUTED:
       pc_call_session_set_muted (self, g_value_get_boolean (value));
       break;
@@ -3307,6 +3612,7 @@ pc_call_session_finalize (GObject *object)
   g_clear_pointer (&self->remote_video_mlines, g_array_unref);
   g_clear_pointer (&self->remote_ssrc_mlines, g_hash_table_unref);
   g_free (self->ice_state);
+  g_free (self->h264_profile_level_id);
   pc_call_stats_free (self->last_stats);
   raw_stats_clear (&self->prev);
   g_main_context_unref (self->context);
@@ -3348,6 +3654,11 @@ pc_call_session_class_init (PcCallSessionClass *klass)
   properties[PROP_VIDEO_HEIGHT]
       = g_param_spec_uint ("video-height", NULL, NULL, 0, 2160, 0, construct);
   properties[PROP_VIDEO_FPS] = g_param_spec_uint ("video-fps", NULL, NULL, 0, 120, 0, construct);
+  /* "vp8" or "h264": the video codec this side offers (PEERCALL_VIDEO_CODEC sets the
+   * default). An answerer takes the offerer's first codec it can use. */
+  properties[PROP_VIDEO_CODEC] = g_param_spec_string (
+      "video-codec", NULL, NULL,
+      g_getenv ("PEERCALL_VIDEO_CODEC") ? g_getenv ("PEERCALL_VIDEO_CODEC") : "vp8", construct);
   properties[PROP_CONNECTION_STATE] = g_param_spec_int (
       "connection-state", NULL, NULL, PC_CONNECTION_STATE_NEW, PC_CONNECTION_STATE_CLOSED,
       PC_CONNECTION_STATE_NEW, G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);

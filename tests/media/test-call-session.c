@@ -78,9 +78,11 @@ typedef struct
 struct Fixture
 {
   Peer peer[2];
-  gboolean mangle_vp8_pt;     /* rewrite the first offer's VP8 payload type to 120 */
-  gboolean hold_descriptions; /* collision test: deliver both offers at once */
-  GPtrArray *held;            /* of HeldDescription* */
+  gboolean mangle_vp8_pt;
+  char *answer_sdp;
+      /* the callee's first answer */ /* rewrite the first offer's VP8 payload type to 120 */
+  gboolean hold_descriptions;         /* collision test: deliver both offers at once */
+  GPtrArray *held;                    /* of HeldDescription* */
   gint64 offer_us;
 };
 
@@ -160,6 +162,8 @@ on_local_description (PcCallSession *session, const char *type, const char *sdp,
   if (g_getenv ("PEERCALL_TEST_PRINT_SDP"))
     g_printerr ("%s", sdp);
 
+  if (g_str_equal (type, "answer") && fx->answer_sdp == NULL)
+    fx->answer_sdp = g_strdup (sdp);
   if (fx->mangle_vp8_pt && g_str_equal (type, "offer"))
     {
       mangled = mangle_pt (sdp, 96, 120);
@@ -308,6 +312,9 @@ frame_log_get (FrameLog *log, guint64 *frames, guint *width, guint *height, gint
   g_mutex_unlock (&log->lock);
 }
 
+/* what the caller (peer 0) offers */
+static const char *caller_video_codec = "vp8";
+
 static void
 fixture_init (Fixture *fx, gboolean latency_probe, guint width, guint height)
 {
@@ -324,10 +331,11 @@ fixture_init (Fixture *fx, gboolean latency_probe, guint width, guint height)
       p->index = i;
       g_mutex_init (&p->log.lock);
       /* peer 0 is the caller (impolite), peer 1 the callee (polite) */
-      p->session = g_object_new (PC_TYPE_CALL_SESSION, "ice-config", ice, "polite", i == 1,
-                                 "video-source", PC_MEDIA_SOURCE_TEST, "audio-source",
-                                 PC_MEDIA_SOURCE_TEST, "latency-probe", latency_probe,
-                                 "video-width", width, "video-height", height, NULL);
+      p->session
+          = g_object_new (PC_TYPE_CALL_SESSION, "ice-config", ice, "polite", i == 1, "video-codec",
+                          i == 0 ? caller_video_codec : "vp8", "video-source", PC_MEDIA_SOURCE_TEST,
+                          "audio-source", PC_MEDIA_SOURCE_TEST, "latency-probe", latency_probe,
+                          "video-width", width, "video-height", height, NULL);
       g_signal_connect (p->session, "local-description", G_CALLBACK (on_local_description), p);
       g_signal_connect (p->session, "local-candidate", G_CALLBACK (on_local_candidate), p);
       g_signal_connect (p->session, "ice-state", G_CALLBACK (on_ice_state), p);
@@ -371,6 +379,7 @@ fixture_clear (Fixture *fx)
       g_free (h);
     }
   g_ptr_array_unref (fx->held);
+  g_free (fx->answer_sdp);
 }
 
 typedef gboolean (*Condition) (Fixture *fx);
@@ -619,6 +628,40 @@ test_call_payload_type (void)
    * payload type 120, or the caller (which expects 120) decodes nothing. The other direction
    * is not checked: the caller really sends 96, which the mangling hid from the callee. */
   g_assert_true (run_until (&fx, caller_decodes_30, CALL_TIMEOUT_S));
+  fixture_clear (&fx);
+}
+
+/* The caller offers H.264 only: the callee answers H.264 with the offer's payload type and
+ * profile, both send and decode it. */
+static void
+test_call_h264 (void)
+{
+  Fixture fx;
+
+  if (!gst_registry_check_feature_version (gst_registry_get (), "rtph264pay", 1, 0, 0)
+      || (!gst_registry_check_feature_version (gst_registry_get (), "x264enc", 1, 0, 0)
+          && !gst_registry_check_feature_version (gst_registry_get (), "openh264enc", 1, 0, 0)))
+    {
+      g_test_skip ("no H.264 encoder");
+      return;
+    }
+  caller_video_codec = "h264";
+  fixture_init (&fx, TRUE, 320, 240);
+  caller_video_codec = "vp8";
+  start_call (&fx, FALSE);
+  target_frames = 60;
+  g_assert_true (run_until (&fx, enough_frames_and_stats, CALL_TIMEOUT_S));
+  g_assert_nonnull (fx.answer_sdp);
+  g_assert_nonnull (strstr (fx.answer_sdp, "a=rtpmap:102 H264/90000"));
+  g_assert_null (strstr (fx.answer_sdp, "VP8"));
+  g_assert_nonnull (strstr (fx.answer_sdp, "profile-level-id=42e01f"));
+  for (int i = 0; i < 2; i++)
+    {
+      g_assert_cmpstr (fx.peer[i].stats->video_codec, ==, "H264");
+      g_assert_cmpuint (fx.peer[i].width, ==, 320);
+      /* the latency stamp survives H.264 too */
+      g_assert_cmpuint (fx.peer[i].latency_count, >, 10);
+    }
   fixture_clear (&fx);
 }
 
@@ -1172,6 +1215,7 @@ main (int argc, char **argv)
   g_test_add_func ("/media/call/basic", test_call_basic);
   g_test_add_func ("/media/call/collision", test_call_collision);
   g_test_add_func ("/media/call/payload-type", test_call_payload_type);
+  g_test_add_func ("/media/call/h264", test_call_h264);
   g_test_add_func ("/media/call/switch-source", test_call_switch_source);
   g_test_add_func ("/media/call/keyframe", test_call_keyframe);
   g_test_add_func ("/media/call/extra-track", test_call_extra_track);
