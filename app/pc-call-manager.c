@@ -43,8 +43,10 @@ enum
 static guint signals[N_SIGNALS];
 
 /* A connected call that the server no longer tracks (a connection dropped, or the server
- * restarted) goes on while the peer's media keeps arriving: polled this often, it ends once
- * nothing arrived for MEDIA_STALL_US. */
+ * restarted) goes on while the peer's media keeps arriving: polled this often, it ends once no
+ * video frame was decoded for MEDIA_STALL_US and the last stats (a second's worth) counted no
+ * RTP bytes received. The stats, not a clock, decide for audio: on a loaded machine they come
+ * late, never falsely empty. */
 #define MEDIA_POLL_MS 250
 #define MEDIA_STALL_US (1500 * G_TIME_SPAN_MILLISECOND)
 
@@ -91,7 +93,8 @@ struct _PcCallManager
   gboolean restoring;    /* caller: the restoring `invite` went out, no answer yet */
   guint media_watch_id;  /* polls the remote media while connected */
   guint64 media_frames;  /* remote video frames decoded at the last poll */
-  gint64 media_seen_us;  /* monotonic time remote media last arrived, 0: never */
+  gint64 media_seen_us;  /* monotonic time media_frames last grew, 0: never */
+  gboolean stats_quiet;  /* the last stats counted no RTP received (or none came yet) */
 
   /* The last call that ended here: a late restoring `invite` for it is refused quietly
    * instead of ringing as a new call. */
@@ -283,12 +286,17 @@ note_media (PcCallManager *self)
   self->media_seen_us = g_get_monotonic_time ();
 }
 
-/* Has the peer's media (decoded video, or audio/video RTP in the last stats) arrived lately? */
+/* Does the peer's media arrive: video decoded lately, or RTP counted in the last stats (stats
+ * stop when the connection leaves "connected": then only video counts)? */
 static gboolean
 media_flowing (PcCallManager *self)
 {
-  return self->media_seen_us != 0
-         && g_get_monotonic_time () - self->media_seen_us <= MEDIA_STALL_US;
+  PcCallSession *session = self->current_call ? pc_call_get_session (self->current_call) : NULL;
+
+  if (self->media_seen_us != 0 && g_get_monotonic_time () - self->media_seen_us <= MEDIA_STALL_US)
+    return TRUE;
+  return session != NULL && !self->stats_quiet
+         && pc_call_session_get_connection_state (session) == PC_CONNECTION_STATE_CONNECTED;
 }
 
 static void
@@ -359,6 +367,7 @@ start_media_watch (PcCallManager *self)
   stop_media_watch (self);
   self->media_frames = 0;
   self->media_seen_us = 0;
+  self->stats_quiet = TRUE;
   self->media_watch_id = g_timeout_add (MEDIA_POLL_MS, on_media_watch, self);
 }
 
@@ -506,9 +515,8 @@ on_session_stats (PcCallSession *session, PcCallStats *stats, PcCall *call)
   if (self == NULL || !is_current (self, call))
     return;
 
-  /* bytes counted since the last stats: audio (and video not decoded yet) arrives */
-  if (stats->audio_rx_kbps > 0 || stats->video_rx_kbps > 0)
-    note_media (self);
+  /* bytes counted since the previous stats: audio (and video not decoded yet) arrives */
+  self->stats_quiet = !(stats->audio_rx_kbps > 0 || stats->video_rx_kbps > 0);
 }
 
 static void
