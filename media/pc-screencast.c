@@ -455,9 +455,9 @@ on_session_started (GObject *source, GAsyncResult *result, gpointer user_data)
   self->pipewire_fd = fd;
   self->pipewire_node = node;
 
+  /* Tokens are single-use: a session started without a new one leaves none to restore. */
   token = xdp_session_get_restore_token (session);
-  if (token != NULL)
-    pc_screencast_set_restore_token (self, token);
+  pc_screencast_set_restore_token (self, token);
 
   g_debug ("portal session started: PipeWire node %u", node);
   set_active (self, TRUE, PC_SCREENCAST_BACKEND_PORTAL);

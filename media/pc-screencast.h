@@ -52,7 +52,8 @@ G_DECLARE_FINAL_TYPE (PcScreencast, pc_screencast, PC, SCREENCAST, GObject)
  *   "show-cursor"     gboolean   cursor embedded in the frames (default TRUE)
  *   "persist-mode"    PcScreencastPersist  (default TRANSIENT)
  *   "restore-token"   char*      portal restore token: set it from GSettings before starting,
- *                                read it (notify) after a successful start to store it
+ *                                read it (notify) after a successful start to store it; NULL
+ *                                after a portal start that handed back none (single-use)
  *   "framerate"       guint      5..15 frames per second (default 15)
  *   "max-width", "max-height"  guint  output size cap; scaled keeping the aspect ratio
  *                                (default 1920 x 1080, never upscaled)

@@ -9,6 +9,7 @@
 #endif
 
 #include "pc-call-view.h"
+#include "pc-share-token.h"
 #include "pc-ui-trace.h"
 #include "pc-video-paintable.h"
 #include "pc-window.h"
@@ -33,6 +34,7 @@ struct _PcCallView
 
   PcCall *call;
   PcCallSession *session; /* wired to the paintables */
+  GSettings *settings;    /* the screen-sharing restore token; may be NULL */
   PcVideoPaintable *remote_paintable;
   PcVideoPaintable *local_paintable;
   guint duration_source;
@@ -46,6 +48,10 @@ struct _PcCallView
   gboolean fullscreen;
   gboolean has_remote_video;
   gboolean has_local_video;
+  gboolean share_enabled;
+  int remote_width; /* the remote video's size, as last traced */
+  int remote_height;
+  char *traced_buttons[3]; /* test hook: button geometry as last traced */
 
   /* Self view position: a corner, plus the offset of a drag in progress. */
   GtkAlign self_halign;
@@ -70,7 +76,9 @@ struct _PcCallView
   GtkToggleButton *mute_button;
   GtkToggleButton *camera_button;
   GtkToggleButton *share_button;
+  GtkButton *fullscreen_button;
   GtkRevealer *share_banner;
+  GtkButton *stop_share_button;
   GtkLabel *stat_values[N_STATS];
 };
 
@@ -82,6 +90,7 @@ enum
   PROP_CAMERA_ENABLED,
   PROP_SCREEN_SHARING,
   PROP_FULLSCREEN,
+  PROP_SETTINGS,
   N_PROPS
 };
 
@@ -201,6 +210,87 @@ on_paintable_invalidate_size (PcCallView *self, GdkPaintable *paintable)
 {
   pc_call_view_update_video (self);
   gtk_widget_queue_allocate (GTK_WIDGET (self->overlay));
+
+  if (paintable == GDK_PAINTABLE (self->remote_paintable) && pc_ui_trace_enabled ())
+    {
+      int width = gdk_paintable_get_intrinsic_width (paintable);
+      int height = gdk_paintable_get_intrinsic_height (paintable);
+
+      if (width != self->remote_width || height != self->remote_height)
+        {
+          g_autofree char *size = g_strdup_printf ("%dx%d", width, height);
+
+          self->remote_width = width;
+          self->remote_height = height;
+          pc_ui_trace ("remote-video", "size", size, NULL);
+        }
+    }
+}
+
+/* Test hook (PEERCALL_UI_TRACE): where the buttons a test clicks are, in the coordinates of the
+ * window's X surface, traced after a frame whenever that changes. */
+static void
+pc_call_view_trace_button (PcCallView *self, guint slot, const char *name, GtkWidget *button)
+{
+  GtkNative *native = gtk_widget_get_native (button);
+  g_autofree char *geometry = NULL;
+  graphene_point_t center;
+  double dx = 0, dy = 0;
+
+  if (native != NULL && gtk_widget_is_drawable (button)
+      && gtk_widget_compute_point (button, GTK_WIDGET (native),
+                                   &GRAPHENE_POINT_INIT (gtk_widget_get_width (button) / 2.f,
+                                                         gtk_widget_get_height (button) / 2.f),
+                                   &center))
+    {
+      gtk_native_get_surface_transform (native, &dx, &dy);
+      geometry = g_strdup_printf ("%d,%d,%s", (int)(center.x + dx), (int)(center.y + dy),
+                                  gtk_widget_is_sensitive (button) ? "sensitive" : "insensitive");
+    }
+  else
+    geometry = g_strdup ("hidden");
+
+  if (g_strcmp0 (geometry, self->traced_buttons[slot]) == 0)
+    return;
+
+  g_free (self->traced_buttons[slot]);
+  self->traced_buttons[slot] = g_strdup (geometry);
+  if (g_str_equal (geometry, "hidden"))
+    pc_ui_trace ("button", "name", name, "shown", "false", NULL);
+  else
+    {
+      g_auto (GStrv) parts = g_strsplit (geometry, ",", 3);
+
+      pc_ui_trace ("button", "name", name, "shown", "true", "x", parts[0], "y", parts[1],
+                   "sensitive", g_str_equal (parts[2], "sensitive") ? "true" : "false", NULL);
+    }
+}
+
+static void
+on_after_paint (PcCallView *self, GdkFrameClock *clock)
+{
+  pc_call_view_trace_button (self, 0, "share", GTK_WIDGET (self->share_button));
+  pc_call_view_trace_button (self, 1, "stop-share", GTK_WIDGET (self->stop_share_button));
+  pc_call_view_trace_button (self, 2, "fullscreen", GTK_WIDGET (self->fullscreen_button));
+}
+
+static void
+pc_call_view_realize (GtkWidget *widget)
+{
+  GTK_WIDGET_CLASS (pc_call_view_parent_class)->realize (widget);
+
+  if (pc_ui_trace_enabled ())
+    g_signal_connect_object (gtk_widget_get_frame_clock (widget), "after-paint",
+                             G_CALLBACK (on_after_paint), widget, G_CONNECT_SWAPPED);
+}
+
+static void
+pc_call_view_unrealize (GtkWidget *widget)
+{
+  g_signal_handlers_disconnect_by_func (gtk_widget_get_frame_clock (widget), on_after_paint,
+                                        widget);
+
+  GTK_WIDGET_CLASS (pc_call_view_parent_class)->unrealize (widget);
 }
 
 static void
@@ -241,13 +331,47 @@ pc_call_view_set_camera_enabled (PcCallView *self, gboolean enabled)
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CAMERA_ENABLED]);
 }
 
+static gboolean
+pc_call_view_can_start_share (PcCallView *self)
+{
+  /* Only a connected call has a session whose video can be switched: before that (inviting,
+   * ringing, connecting) a share would show the bar and send nothing. */
+  return self->session != NULL && self->call != NULL
+         && pc_call_get_state (self->call) == PC_CALL_STATE_CONNECTED;
+}
+
+/* The share toggle works when a share can start, and always while one runs or is being set up
+ * (so it can be stopped). */
+static void
+pc_call_view_update_share_action (PcCallView *self)
+{
+  gboolean enabled = pc_call_view_can_start_share (self) || self->screen_sharing
+                     || self->share_cancellable != NULL;
+
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "call.toggle-screen-share", enabled);
+  if (enabled == self->share_enabled)
+    return;
+
+  self->share_enabled = enabled;
+  gtk_widget_set_tooltip_text (
+      GTK_WIDGET (self->share_button),
+      enabled ? _ ("Share Screen") : _ ("Screen sharing is possible once the call is connected"));
+  pc_ui_trace ("share-action", "enabled", enabled ? "true" : "false", NULL);
+}
+
 static void
 pc_call_view_update_sharing (PcCallView *self, gboolean sharing)
 {
+  gboolean changed = self->screen_sharing != sharing;
+
   self->screen_sharing = sharing;
   gtk_revealer_set_reveal_child (self->share_banner, sharing);
-  gtk_widget_set_tooltip_text (GTK_WIDGET (self->share_button),
-                               sharing ? _ ("Stop Sharing Screen") : _ ("Share Screen"));
+  pc_call_view_update_share_action (self);
+  if (self->share_enabled)
+    gtk_widget_set_tooltip_text (GTK_WIDGET (self->share_button),
+                                 sharing ? _ ("Stop Sharing Screen") : _ ("Share Screen"));
+  if (changed)
+    pc_ui_trace ("share-banner", "shown", sharing ? "true" : "false", NULL);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SCREEN_SHARING]);
 }
 
@@ -272,29 +396,59 @@ pc_call_view_cancel_share (PcCallView *self)
   g_clear_object (&self->share_cancellable);
 }
 
+typedef struct
+{
+  PcCallView *self;
+  GCancellable *cancellable; /* identifies this start among later ones */
+  PcCallSession *session;    /* the session the share was meant for */
+} ShareStart;
+
+static void
+share_start_free (ShareStart *start)
+{
+  g_object_unref (start->self);
+  g_object_unref (start->cancellable);
+  g_object_unref (start->session);
+  g_free (start);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (ShareStart, share_start_free)
+
 static void
 on_screencast_started (GObject *source, GAsyncResult *result, gpointer user_data)
 {
-  g_autoptr (PcCallView) self = user_data;
+  g_autoptr (ShareStart) start = user_data;
+  PcCallView *self = start->self;
   PcScreencast *screencast = PC_SCREENCAST (source);
   g_autoptr (GError) error = NULL;
+  gboolean started = pc_screencast_start_finish (screencast, result, &error);
+  gboolean current = self->share_cancellable == start->cancellable;
 
-  if (!pc_screencast_start_finish (screencast, result, &error))
+  /* Whatever happens next, the portal has seen the stored token: keep what it said about it. */
+  pc_share_token_update (self->settings, screencast, error);
+
+  if (current)
+    g_clear_object (&self->share_cancellable);
+
+  if (!started)
     {
+      pc_ui_trace ("share", "result",
+                   g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) ? "cancelled"
+                                                                             : "failed",
+                   "message", error->message, NULL);
       /* Cancelled: the user stopped, or the call ended; nothing to report. */
-      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-        return;
-      g_clear_object (&self->share_cancellable);
-      pc_call_view_show_error (self, error->message);
-      /* Keep the toggle in step with what is really sent. */
-      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SCREEN_SHARING]);
+      if (current && !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        pc_call_view_show_error (self, error->message);
+      if (current)
+        pc_call_view_update_sharing (self, FALSE);
       return;
     }
 
-  g_clear_object (&self->share_cancellable);
-  if (self->session == NULL)
+  /* Superseded (cancelled too late, or the call's session changed while the dialog was up). */
+  if (!current || self->session != start->session)
     {
       pc_screencast_stop (screencast);
+      pc_ui_trace ("share", "result", "superseded", NULL);
       return;
     }
 
@@ -304,11 +458,17 @@ on_screencast_started (GObject *source, GAsyncResult *result, gpointer user_data
   if (!pc_call_session_set_video_source (self->session, PC_MEDIA_SOURCE_SCREEN, &error))
     {
       pc_call_view_drop_screencast (self);
+      pc_ui_trace ("share", "result", "failed", "message", error->message, NULL);
       pc_call_view_show_error (self, error->message);
-      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SCREEN_SHARING]);
+      pc_call_view_update_sharing (self, FALSE);
       return;
     }
 
+  pc_ui_trace ("share", "result", "started", "backend",
+               pc_screencast_get_effective_backend (screencast) == PC_SCREENCAST_BACKEND_PORTAL
+                   ? "portal"
+                   : "x11",
+               NULL);
   pc_call_view_update_sharing (self, TRUE);
 }
 
@@ -316,24 +476,30 @@ static void
 pc_call_view_start_share (PcCallView *self)
 {
   g_autoptr (PcScreencast) screencast = NULL;
+  ShareStart *start;
   gpointer parent = NULL;
 
   if (self->share_cancellable != NULL)
     return; /* the dialog is already up */
 
   self->video_source_before_share = pc_call_session_get_video_source (self->session);
-  /* No GSettings key for the portal restore token yet: the choice is not persisted. */
-  screencast = pc_screencast_new (PC_SCREENCAST_BACKEND_AUTO);
+  screencast = pc_share_token_new_screencast (PC_SCREENCAST_BACKEND_AUTO, self->settings);
   self->share_cancellable = g_cancellable_new ();
+  start = g_new0 (ShareStart, 1);
+  start->self = g_object_ref (self);
+  start->cancellable = g_object_ref (self->share_cancellable);
+  start->session = g_object_ref (self->session);
 #if HAVE_LIBPORTAL
   parent = xdp_parent_new_gtk (GTK_WINDOW (gtk_widget_get_root (GTK_WIDGET (self))));
 #endif
   pc_screencast_start_async (screencast, parent, self->share_cancellable, on_screencast_started,
-                             g_object_ref (self));
+                             start);
 #if HAVE_LIBPORTAL
   xdp_parent_free (parent); /* start_async copies it */
 #endif
-  /* The toggle stays off until the capture really runs. */
+  pc_ui_trace ("share", "result", "requested", NULL);
+  /* The toggle stays off, and the bar hidden, until the capture really runs. */
+  pc_call_view_update_share_action (self);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SCREEN_SHARING]);
 }
 
@@ -345,17 +511,20 @@ pc_call_view_set_screen_sharing (PcCallView *self, gboolean sharing)
   if (self->screen_sharing == sharing)
     {
       /* Toggling off while the portal dialog is up cancels it. */
-      if (!sharing)
-        pc_call_view_cancel_share (self);
+      if (!sharing && self->share_cancellable != NULL)
+        {
+          pc_call_view_cancel_share (self);
+          pc_call_view_update_share_action (self);
+        }
       return;
     }
 
   if (sharing)
     {
-      if (self->session != NULL)
+      if (pc_call_view_can_start_share (self))
         pc_call_view_start_share (self);
       else
-        pc_call_view_update_sharing (self, TRUE);
+        g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SCREEN_SHARING]);
       return;
     }
 
@@ -395,6 +564,8 @@ on_session_notify (PcCallView *self, GParamSpec *pspec, PcCallSession *session)
 static void
 pc_call_view_set_session (PcCallView *self, PcCallSession *session)
 {
+  gboolean was_sharing = self->screen_sharing;
+
   if (self->session == session)
     return;
 
@@ -403,6 +574,10 @@ pc_call_view_set_session (PcCallView *self, PcCallSession *session)
     g_signal_handlers_disconnect_by_data (self->session, self);
   pc_call_view_drop_screencast (self);
   g_set_object (&self->session, session);
+  /* A share belongs to the session it was sent on: a new one starts unshared. */
+  if (was_sharing)
+    pc_call_view_update_sharing (self, FALSE);
+  pc_call_view_update_share_action (self);
 
   if (session == NULL)
     return;
@@ -516,6 +691,7 @@ on_call_notify (PcCallView *self, GParamSpec *pspec, PcCall *call)
       else if (!connected)
         g_clear_handle_id (&self->duration_source, g_source_remove);
       pc_call_view_update_status (self);
+      pc_call_view_update_share_action (self);
     }
 }
 
@@ -636,6 +812,9 @@ pc_call_view_dispose (GObject *object)
     g_signal_handlers_disconnect_by_data (self->local_paintable, self);
   g_clear_object (&self->remote_paintable);
   g_clear_object (&self->local_paintable);
+  g_clear_object (&self->settings);
+  for (guint i = 0; i < G_N_ELEMENTS (self->traced_buttons); i++)
+    g_clear_pointer (&self->traced_buttons[i], g_free);
 
   gtk_widget_dispose_template (GTK_WIDGET (self), PC_TYPE_CALL_VIEW);
 
@@ -667,6 +846,10 @@ pc_call_view_get_property (GObject *object, guint prop_id, GValue *value, GParam
 
     case PROP_FULLSCREEN:
       g_value_set_boolean (value, self->fullscreen);
+      break;
+
+    case PROP_SETTINGS:
+      g_value_set_object (value, self->settings);
       break;
 
     default:
@@ -701,6 +884,10 @@ pc_call_view_set_property (GObject *object, guint prop_id, const GValue *value, 
       pc_call_view_set_fullscreen (self, g_value_get_boolean (value));
       break;
 
+    case PROP_SETTINGS:
+      pc_call_view_set_settings (self, g_value_get_object (value));
+      break;
+
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -715,6 +902,8 @@ pc_call_view_class_init (PcCallViewClass *klass)
   object_class->dispose = pc_call_view_dispose;
   object_class->get_property = pc_call_view_get_property;
   object_class->set_property = pc_call_view_set_property;
+  widget_class->realize = pc_call_view_realize;
+  widget_class->unrealize = pc_call_view_unrealize;
 
   properties[PROP_CALL]
       = g_param_spec_object ("call", NULL, NULL, PC_TYPE_CALL,
@@ -731,6 +920,9 @@ pc_call_view_class_init (PcCallViewClass *klass)
   properties[PROP_FULLSCREEN]
       = g_param_spec_boolean ("fullscreen", NULL, NULL, FALSE,
                               G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_SETTINGS]
+      = g_param_spec_object ("settings", NULL, NULL, G_TYPE_SETTINGS,
+                             G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
   signals[HANG_UP] = g_signal_new ("hang-up", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL,
@@ -755,7 +947,9 @@ pc_call_view_class_init (PcCallViewClass *klass)
   gtk_widget_class_bind_template_child (widget_class, PcCallView, mute_button);
   gtk_widget_class_bind_template_child (widget_class, PcCallView, camera_button);
   gtk_widget_class_bind_template_child (widget_class, PcCallView, share_button);
+  gtk_widget_class_bind_template_child (widget_class, PcCallView, fullscreen_button);
   gtk_widget_class_bind_template_child (widget_class, PcCallView, share_banner);
+  gtk_widget_class_bind_template_child (widget_class, PcCallView, stop_share_button);
   gtk_widget_class_bind_template_callback (widget_class, on_overlay_get_child_position);
 
   gtk_widget_class_install_property_action (widget_class, "call.toggle-mute", "muted");
@@ -778,6 +972,7 @@ pc_call_view_init (PcCallView *self)
   self->video_source_before_share = PC_MEDIA_SOURCE_AUTO;
 
   gtk_widget_init_template (GTK_WIDGET (self));
+  pc_call_view_update_share_action (self);
 
   gtk_accessible_update_property (GTK_ACCESSIBLE (self), GTK_ACCESSIBLE_PROPERTY_LABEL, _ ("Call"),
                                   -1);
@@ -839,12 +1034,9 @@ pc_call_view_set_call (PcCallView *self, PcCall *call)
   pc_video_paintable_clear (self->remote_paintable);
   pc_video_paintable_clear (self->local_paintable);
   pc_call_view_clear_stats (self);
-  self->screen_sharing = FALSE;
-  gtk_revealer_set_reveal_child (self->share_banner, FALSE);
-  gtk_widget_set_tooltip_text (GTK_WIDGET (self->share_button), _ ("Share Screen"));
+  pc_call_view_update_sharing (self, FALSE);
   self->muted = FALSE;
   self->camera_enabled = call == NULL || pc_call_get_video (call);
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SCREEN_SHARING]);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_MUTED]);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CAMERA_ENABLED]);
 
@@ -884,5 +1076,22 @@ pc_call_view_set_fullscreen (PcCallView *self, gboolean fullscreen)
 
   self->fullscreen = fullscreen;
   gtk_revealer_set_reveal_child (self->header_revealer, !fullscreen);
+  gtk_button_set_icon_name (self->fullscreen_button,
+                            fullscreen ? "view-restore-symbolic" : "view-fullscreen-symbolic");
+  gtk_widget_set_tooltip_text (GTK_WIDGET (self->fullscreen_button),
+                               fullscreen ? _ ("Leave Fullscreen (F11)") : _ ("Fullscreen (F11)"));
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self->fullscreen_button),
+                                  GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                  fullscreen ? _ ("Leave fullscreen") : _ ("Fullscreen"), -1);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_FULLSCREEN]);
+}
+
+void
+pc_call_view_set_settings (PcCallView *self, GSettings *settings)
+{
+  g_return_if_fail (PC_IS_CALL_VIEW (self));
+  g_return_if_fail (settings == NULL || G_IS_SETTINGS (settings));
+
+  if (g_set_object (&self->settings, settings))
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SETTINGS]);
 }

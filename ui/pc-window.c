@@ -649,6 +649,13 @@ pc_window_call_shortcut_action (GtkWidget *widget, const char *action_name, GVar
   PcWindow *self = PC_WINDOW (widget);
   const char *call_action;
 
+  /* Escape leaves fullscreen first, as everywhere else; only then does it hang up. */
+  if (g_str_equal (action_name, "window.escape") && gtk_window_is_fullscreen (GTK_WINDOW (self)))
+    {
+      gtk_window_unfullscreen (GTK_WINDOW (self));
+      return;
+    }
+
   if (!pc_window_call_is_shown (self))
     return;
 
@@ -736,7 +743,11 @@ pc_window_close_request (GtkWindow *window)
 static void
 on_fullscreened (PcWindow *self, GParamSpec *pspec, gpointer user_data)
 {
-  pc_call_view_set_fullscreen (self->call_view, gtk_window_is_fullscreen (GTK_WINDOW (self)));
+  gboolean fullscreen = gtk_window_is_fullscreen (GTK_WINDOW (self));
+
+  pc_call_view_set_fullscreen (self->call_view, fullscreen);
+  pc_ui_trace ("fullscreen", "active", fullscreen ? "true" : "false", NULL);
+  pc_window_note_paint (self, fullscreen ? "fullscreen" : "windowed");
 }
 
 static void
@@ -756,6 +767,7 @@ pc_window_constructed (GObject *object)
   G_OBJECT_CLASS (pc_window_parent_class)->constructed (object);
 
   g_assert (G_IS_SETTINGS (self->settings));
+  pc_call_view_set_settings (self->call_view, self->settings);
 
   gtk_window_set_default_size (GTK_WINDOW (self),
                                g_settings_get_int (self->settings, "window-width"),
@@ -938,6 +950,8 @@ pc_window_class_init (PcWindowClass *klass)
                                    pc_window_call_shortcut_action);
   gtk_widget_class_install_action (widget_class, "window.hang-up", NULL,
                                    pc_window_call_shortcut_action);
+  gtk_widget_class_install_action (widget_class, "window.escape", NULL,
+                                   pc_window_call_shortcut_action);
 
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_comma, GDK_CONTROL_MASK,
                                        "window.preferences", NULL);
@@ -949,7 +963,7 @@ pc_window_class_init (PcWindowClass *klass)
                                        "window.toggle-camera", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_w, GDK_CONTROL_MASK, "window.hang-up",
                                        NULL);
-  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Escape, 0, "window.hang-up", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Escape, 0, "window.escape", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_f, GDK_CONTROL_MASK, "window.search",
                                        NULL);
 }
