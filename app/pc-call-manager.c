@@ -48,7 +48,7 @@ static guint signals[N_SIGNALS];
  * RTP bytes received. The stats, not a clock, decide for audio: on a loaded machine they come
  * late, never falsely empty. */
 #define MEDIA_POLL_MS 250
-#define MEDIA_STALL_US (1500 * G_TIME_SPAN_MILLISECOND)
+#define MEDIA_STALL_US (2 * G_TIME_SPAN_SECOND)
 
 /* One queued local description or candidate: an outgoing call prepares media while it rings,
  * but nothing may reach the callee before it accepted. */

@@ -61,7 +61,7 @@ G_DECLARE_FINAL_TYPE (PcCallManager, pc_call_manager, PC, CALL_MANAGER, GObject)
  * it. When our connection drops, a call not yet connected ends (reason "error"); a connected
  * one stays connected while the client reconnects. `hangup` peer-gone for a connected call
  * whose media arrives does not end it at once either. Such a call, which the server no longer
- * tracks, ends with "peer-gone" once the peer's media stopped for 1.5 s (or at once when none
+ * tracks, ends with "peer-gone" once the peer's media stopped for 2 s (or at once when none
  * arrives, or when ICE disconnects after peer-gone). Once both are signed in again, the caller
  * re-sends `invite` with the same call id and video flag; the callee answers that at once with
  * `accept` (no ringing, no new state, no renegotiation), and the server tracks the call again.

@@ -173,7 +173,7 @@ def test_hangup_callee():
     hangup_test("callee")
 
 
-# Alice waits for Bob's media to stop (MEDIA_STALL_US, 1.5 s, in pc-call-manager.c) once the
+# Alice waits for Bob's media to stop (MEDIA_STALL_US, 2 s, in pc-call-manager.c) once the
 # server says peer-gone; this bounds the whole wait with room for a loaded ASan machine.
 PEER_GONE_LIMIT_S = 10
 
