@@ -515,8 +515,13 @@ on_session_stats (PcCallSession *session, PcCallStats *stats, PcCall *call)
   if (self == NULL || !is_current (self, call))
     return;
 
-  /* bytes counted since the previous stats: audio (and video not decoded yet) arrives */
-  self->stats_quiet = !(stats->audio_rx_kbps > 0 || stats->video_rx_kbps > 0);
+  /* Bytes counted since the previous stats: audio (and video not decoded yet) arrives. A
+   * report with every rate 0, sent ones too, has none computed (it came right after the
+   * previous one): no evidence either way. */
+  if (stats->audio_rx_kbps > 0 || stats->video_rx_kbps > 0)
+    self->stats_quiet = FALSE;
+  else if (stats->audio_tx_kbps > 0 || stats->video_tx_kbps > 0)
+    self->stats_quiet = TRUE;
 }
 
 static void
