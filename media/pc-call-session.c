@@ -653,10 +653,13 @@ video_codec_caps (PcCallSession *self)
 static GstCaps *
 audio_codec_caps (PcCallSession *self)
 {
-  GstCaps *caps = gst_caps_new_simple ("application/x-rtp", "media", G_TYPE_STRING, "audio",
-                                       "encoding-name", G_TYPE_STRING, "OPUS", "payload",
-                                       G_TYPE_INT, (gint)self->audio_pt, "clock-rate", G_TYPE_INT,
-                                       48000, "encoding-params", G_TYPE_STRING, "2", NULL);
+  GstCaps *caps = gst_caps_new_simple (
+      "application/x-rtp", "media", G_TYPE_STRING, "audio", "encoding-name", G_TYPE_STRING, "OPUS",
+      "payload", G_TYPE_INT, (gint)self->audio_pt, "clock-rate", G_TYPE_INT, 48000,
+      "encoding-params", G_TYPE_STRING, "2",
+      /* what browsers offer: the encoder does in-band FEC (see build_pipeline) and 10 ms is
+       * its shortest frame */
+      "useinbandfec", G_TYPE_STRING, "1", "minptime", G_TYPE_STRING, "10", NULL);
   if (self->twcc_id > 0)
     {
       g_autofree char *field = g_strdup_printf ("extmap-%d", self->twcc_id);
@@ -1104,7 +1107,10 @@ pc_call_session_set_remote_description (PcCallSession *self,
               /* The media already runs with our own payload types (the answerer starts at
                * accept to be ready for the offer) and webrtcbin answers from the caps it
                * received: start over with the offer's. Nothing is connected yet. */
-              g_debug ("Offer uses another codec or other payload types: rebuilding the media");
+              g_debug ("Offer uses another codec or other payload types (%s %u, audio %u, TWCC "
+                       "%d): rebuilding the media",
+                       video_codec_name (self->video_codec), self->video_pt, self->audio_pt,
+                       self->twcc_id);
               if (!restart_pipeline (self, &restart_error))
                 {
                   gst_sdp_message_free (msg);
@@ -3437,25 +3443,6 @@ prepare_thread (gpointer data)
   return NULL;
 }
 
-static gpointer
-preload_thread (gpointer data)
-{
-  /* Plugins a call needs, loaded before the first call instead of on its critical path (the
-   * transport plugins are loaded inside set-local-description otherwise). */
-  static const char *const plugins[] = {
-    "webrtc", "nice",         "srtp",         "rtpmanager",        "rtp",          "vpx",
-    "opus",   "videotestsrc", "audiotestsrc", "videoconvertscale", "audioconvert", "audioresample",
-    "volume", "coreelements", "app",          "webrtcdsp",         "pulseaudio",   "pipewire",
-  };
-
-  for (guint i = 0; i < G_N_ELEMENTS (plugins); i++)
-    {
-      g_autoptr (GstPlugin) plugin = gst_registry_find_plugin (gst_registry_get (), plugins[i]);
-      g_autoptr (GstPlugin) loaded = plugin ? gst_plugin_load (plugin) : NULL;
-    }
-  return NULL;
-}
-
 void
 pc_call_session_prepare (void)
 {
@@ -3464,7 +3451,6 @@ pc_call_session_prepare (void)
   if (g_once_init_enter (&done))
     {
       g_thread_unref (g_thread_new ("pc-dtls-prepare", prepare_thread, NULL));
-      g_thread_unref (g_thread_new ("pc-preload", preload_thread, NULL));
       g_once_init_leave (&done, 1);
     }
 }
