@@ -20,7 +20,8 @@
 #define TWCC_URI "http://www.ietf.org/id/draft-holmer-rmcat-transport-wide-cc-extensions-01"
 #define DEFAULT_VIDEO_PT 96
 #define DEFAULT_AUDIO_PT 111 /* what browsers use; keeps clear of webrtcbin's RTX pick (97) */
-#define DEFAULT_TWCC_ID 1
+#define DEFAULT_TWCC_ID 3 /* what Chromium offers: an answerer that starts early needs no rebuild  \
+                           */
 
 /* Jitterbuffer latency (webrtcbin "latency", ms). Measured with tests/media (release build,
  * two sessions on loopback, 2 cores under load ~17): offer -> first decoded remote frame
