@@ -125,6 +125,27 @@ def test_cancel():
         check("connecting" not in bob.states(), "bob answered")
 
 
+def test_ring_timeout():
+    """Nobody answers: after 45 s of ringing the caller gives up, both end with `timeout`."""
+    with Harness(timeout=120) as h:
+        h.start_server()
+        bob = h.start_peer("bob")  # neither answers nor declines
+        alice = h.start_peer("alice", "--call", "bob")
+        ringing = h.wait_state(alice, "ringing")
+        expect_exit(h, alice, 1)
+        expect_exit(h, bob, 1)
+        assert_same_call(alice, bob)
+        assert_states(alice, ["inviting", "ringing", "ended"])
+        assert_ended(alice, "timeout")
+        assert_ended(bob, "timeout")
+        ended = alice.find("call-state", state="ended")[0]
+        inviting = alice.find("call-state", state="inviting")[0]
+        rang_s = (ended["t_ms"] - inviting["t_ms"]) / 1000
+        log(f"the caller gave up {rang_s:.1f} s after inviting (ringing from "
+            f"{(ringing['t_ms'] - inviting['t_ms']) / 1000:.1f} s)")
+        check(44 <= rang_s <= 50, f"ring timeout after {rang_s:.1f} s, not 45 s")
+
+
 def test_busy():
     """A third caller gets `busy` while Alice and Bob talk; their call goes on."""
     with Harness(timeout=150) as h:
@@ -417,6 +438,7 @@ if __name__ == "__main__":
         "decline": test_decline,
         "cancel": test_cancel,
         "busy": test_busy,
+        "ring-timeout": test_ring_timeout,
         "hangup-caller": test_hangup_caller,
         "hangup-callee": test_hangup_callee,
         "peer-gone": test_peer_gone,
