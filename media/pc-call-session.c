@@ -204,6 +204,18 @@ struct _PcCallSession
   PcMediaSourceKind kind_before_screen;
   guint bitrate_before_screen;
 
+  /* A source switch under way: the new bin already runs in the pipeline, unlinked, its buffers
+   * dropped by a probe, until its first frame proves it warm; only then does it replace
+   * video_src (see switch_video_source). video_kind is already the new kind meanwhile. */
+  GstElement *pending_src;
+  PcMediaSourceKind pending_kind;
+  PcMediaSourceKind pending_prev_kind; /* what video_src sends */
+  gboolean pending_notify;             /* the kind changes: notify when the swap is done */
+  gulong pending_probe_id;
+  guint pending_timeout_id;
+  guint pending_serial; /* tells a stale "first frame" from the current one */
+  gint64 pending_since_us;
+
   /* shared with streaming threads */
   GMutex lock;
   guint offer_generation;   /* bumped on rollback: stale offers are dropped */
@@ -2505,6 +2517,7 @@ element_is_in (GstObject *obj, GstElement *bin)
 
 static gboolean switch_video_source (PcCallSession *self, PcMediaSourceKind kind, GError **error);
 static void end_screen_share (PcCallSession *self);
+static void cancel_pending_switch (PcCallSession *self);
 
 static gboolean
 on_bus_message (GstBus *bus, GstMessage *message, gpointer user_data)
@@ -2535,6 +2548,18 @@ on_bus_message (GstBus *bus, GstMessage *message, gpointer user_data)
             /* Queued by a source that was switched away meanwhile. */
             g_debug ("Ignoring an error from a removed element");
           }
+        else if (self->pending_src && element_is_in (message->src, self->pending_src))
+          {
+            /* The source we were switching to failed before taking over: keep the old one. */
+            gboolean changed = self->pending_notify;
+
+            error = g_error_new (PC_MEDIA_ERROR, PC_MEDIA_ERROR_DEVICE_MISSING, "%s",
+                                 gst_error->message);
+            cancel_pending_switch (self);
+            emit_media_error (self, error);
+            if (changed)
+              g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_VIDEO_SOURCE]);
+          }
         else if (self->video_src && element_is_in (message->src, self->video_src))
           {
             /* A camera that vanished or that another program holds: go on without it. */
@@ -2544,14 +2569,14 @@ on_bus_message (GstBus *bus, GstMessage *message, gpointer user_data)
                                  busy ? PC_MEDIA_ERROR_DEVICE_BUSY : PC_MEDIA_ERROR_DEVICE_MISSING,
                                  "%s", gst_error->message);
             emit_media_error (self, error);
-            if (self->sharing_screen)
+            if (self->pending_src)
+              ; /* a switch under way replaces the failed source anyway */
+            else if (self->sharing_screen)
               end_screen_share (self);
             else
               {
                 g_clear_error (&error);
-                if (switch_video_source (self, PC_MEDIA_SOURCE_NONE, &error))
-                  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_VIDEO_SOURCE]);
-                else
+                if (!switch_video_source (self, PC_MEDIA_SOURCE_NONE, &error))
                   emit_failed (self, error);
               }
           }
@@ -2572,19 +2597,168 @@ on_bus_message (GstBus *bus, GstMessage *message, gpointer user_data)
   return G_SOURCE_CONTINUE;
 }
 
+/* ---- Switching the outgoing video ------------------------------------------------------- */
+
+/* A new source that gives no frame by then replaces the old one anyway (a still PipeWire
+ * stream may send nothing until the screen changes). */
+#define SWITCH_WARMUP_TIMEOUT_MS 3000
+
+typedef struct
+{
+  PcCallSession *self; /* not a reference: the probe goes with the pipeline (teardown joins) */
+  guint serial;
+  gint seen; /* atomic */
+} PendingProbe;
+
+static void finish_switch (PcCallSession *self);
+
+static void
+main_pending_frame (PcCallSession *self, gpointer data)
+{
+  if (self->pending_src == NULL || GPOINTER_TO_UINT (data) != self->pending_serial)
+    return; /* replaced or cancelled meanwhile */
+  g_debug ("Video switch: the new %s source gave its first frame after %.0f ms",
+           pc_media_source_kind_to_string (self->pending_kind),
+           (g_get_monotonic_time () - self->pending_since_us) / 1000.0);
+  finish_switch (self);
+}
+
+/* Streaming thread of a source that warms up: its frames stop at its own (unlinked) pad, the
+ * first one asks the main context for the swap. */
+static GstPadProbeReturn
+on_pending_buffer (GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
+{
+  PendingProbe *p = user_data;
+
+  if (g_atomic_int_compare_and_exchange (&p->seen, 0, 1))
+    run_on_main (p->self, main_pending_frame, GUINT_TO_POINTER (p->serial), NULL);
+  return GST_PAD_PROBE_DROP;
+}
+
+static gboolean
+on_pending_timeout (gpointer user_data)
+{
+  PcCallSession *self = user_data;
+
+  self->pending_timeout_id = 0;
+  g_debug ("Video switch: no frame from the new %s source in %u ms, switching anyway",
+           pc_media_source_kind_to_string (self->pending_kind), SWITCH_WARMUP_TIMEOUT_MS);
+  finish_switch (self);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+clear_pending (PcCallSession *self)
+{
+  g_clear_handle_id (&self->pending_timeout_id, g_source_remove);
+  self->pending_probe_id = 0;
+  g_clear_object (&self->pending_src);
+  self->pending_serial++;
+}
+
+/* Drops a switch that has not happened yet: the old source never stopped sending. */
+static void
+cancel_pending_switch (PcCallSession *self)
+{
+  GstElement *src = self->pending_src;
+
+  if (src == NULL)
+    return;
+  g_debug ("Video switch to %s cancelled", pc_media_source_kind_to_string (self->pending_kind));
+  gst_element_set_locked_state (src, TRUE);
+  gst_element_set_state (src, GST_STATE_NULL);
+  if (self->pipeline && GST_OBJECT_PARENT (src) == GST_OBJECT (self->pipeline))
+    gst_bin_remove (GST_BIN (self->pipeline), src);
+  self->video_kind = self->pending_prev_kind;
+  clear_pending (self);
+  /* A capture made here only for this switch ends with it. */
+  if (!self->sharing_screen && self->screencast_owned)
+    set_screencast_object (self, NULL, FALSE);
+}
+
+/* Main context: the new source is warm (or late). Swap it in: the old source stops, the new
+ * one, already running, is linked in front of the encoder and its next frame is a keyframe. */
+static void
+finish_switch (PcCallSession *self)
+{
+  GstElement *src = self->pending_src;
+  GstElement *old = self->video_src;
+  gboolean was_screen = self->sharing_screen;
+  gboolean screen = pc_media_source_resolve (self->pending_kind, TRUE) == PC_MEDIA_SOURCE_SCREEN;
+  gboolean notify = self->pending_notify;
+  g_autoptr (GstPad) pad = NULL;
+
+  if (src == NULL)
+    return;
+  g_clear_handle_id (&self->pending_timeout_id, g_source_remove);
+  self->pending_src = NULL; /* the reference moves to video_src below */
+
+  /* Stopping the old source first means nothing is pushing while we relink. */
+  if (old)
+    {
+      gst_element_set_locked_state (old, TRUE);
+      gst_element_set_state (old, GST_STATE_NULL);
+      gst_element_unlink (old, self->video_in);
+      gst_bin_remove (GST_BIN (self->pipeline), old);
+      g_clear_object (&self->video_src);
+    }
+
+  if (screen && !was_screen)
+    self->kind_before_screen = self->pending_prev_kind;
+  if (screen != was_screen)
+    apply_video_profile (self, screen);
+  self->sharing_screen = screen;
+  /* A session-made capture ends with the share; one from the application stays its own. */
+  if (was_screen && !screen && self->screencast_owned)
+    pc_screencast_stop (self->screencast);
+
+  self->video_src = src;
+  pad = gst_element_get_static_pad (src, "src");
+  if (!gst_element_link (src, self->video_in))
+    {
+      g_autoptr (GError) error = g_error_new (PC_MEDIA_ERROR, PC_MEDIA_ERROR_PIPELINE,
+                                              "Cannot link the new video source");
+      clear_pending (self);
+      emit_failed (self, error);
+      return;
+    }
+  /* Linked first: the frames the probe still drops meanwhile are not missed. */
+  if (pad && self->pending_probe_id)
+    gst_pad_remove_probe (pad, self->pending_probe_id);
+  clear_pending (self);
+  g_debug ("Video switch to %s done", pc_media_source_kind_to_string (self->video_kind));
+  /* The receiver must not wait for the next scheduled keyframe to show the new picture. */
+  force_local_keyframe (self);
+  if (notify)
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_VIDEO_SOURCE]);
+}
+
 /* Replaces the source bin in front of the encoder: same sender, same SSRC, no renegotiation.
+ * The new source starts while the old one still sends and takes over at its first frame
+ * (finish_switch), so the receiver's picture freezes only for the encoder's restart at the new
+ * size, not for the device or display to open and deliver. "video-source" is notified then.
  * On failure the previous source keeps running. */
 static gboolean
 switch_video_source (PcCallSession *self, PcMediaSourceKind kind, GError **error)
 {
-  GstElement *old = self->video_src;
-  gboolean was_screen = self->sharing_screen;
-  gboolean screen = pc_media_source_resolve (kind, TRUE) == PC_MEDIA_SOURCE_SCREEN;
-  GstElement *src = make_video_source (self, kind, error);
+  gboolean had_pending = self->pending_src != NULL;
+  PcMediaSourceKind running;
+  PendingProbe *probe;
+  g_autoptr (GstPad) pad = NULL;
+  GstElement *src;
+
+  /* A newer request wins over one still warming up. */
+  cancel_pending_switch (self);
+  running = self->video_kind;
+  if (had_pending && kind == running
+      && pc_media_source_resolve (kind, TRUE) != PC_MEDIA_SOURCE_SCREEN)
+    return TRUE; /* back to what is still sent */
+
+  src = make_video_source (self, kind, error);
   if (src == NULL)
     return FALSE;
   gst_object_ref_sink (src);
-  /* Open the device / display while the old source still sends: shorter freeze. */
+  /* Open the device / display while the old source still sends. */
   if (gst_element_set_state (src, GST_STATE_READY) == GST_STATE_CHANGE_FAILURE)
     {
       gst_element_set_state (src, GST_STATE_NULL);
@@ -2593,38 +2767,43 @@ switch_video_source (PcCallSession *self, PcMediaSourceKind kind, GError **error
                    kind == PC_MEDIA_SOURCE_SCREEN ? PC_MEDIA_ERROR_SCREENCAST
                                                   : PC_MEDIA_ERROR_DEVICE_MISSING,
                    "The new video source refused to start");
+      if (!self->sharing_screen && self->screencast_owned)
+        set_screencast_object (self, NULL, FALSE);
       return FALSE;
     }
 
-  /* Stopping the old source first means nothing is pushing while we relink. */
-  gst_element_set_locked_state (old, TRUE);
-  gst_element_set_state (old, GST_STATE_NULL);
-  gst_element_unlink (old, self->video_in);
-  gst_bin_remove (GST_BIN (self->pipeline), old);
-  gst_object_unref (old);
-  self->video_src = NULL;
-
-  if (screen && !was_screen)
-    self->kind_before_screen = self->video_kind;
-  if (screen != was_screen)
-    apply_video_profile (self, screen);
-  self->sharing_screen = screen;
-  /* A session-made capture ends with the share; one from the application stays its own. */
-  if (was_screen && !screen && self->screencast_owned)
-    pc_screencast_stop (self->screencast);
-
-  gst_bin_add (GST_BIN (self->pipeline), src);
-  self->video_src = src; /* takes the reference from ref_sink */
-  self->video_kind = kind;
-  if (!gst_element_link (src, self->video_in))
+  pad = gst_element_get_static_pad (src, "src");
+  if (pad == NULL || !gst_bin_add (GST_BIN (self->pipeline), gst_object_ref (src)))
     {
+      gst_element_set_state (src, GST_STATE_NULL);
+      gst_object_unref (src);
       g_set_error (error, PC_MEDIA_ERROR, PC_MEDIA_ERROR_PIPELINE,
-                   "Cannot link the new video source");
+                   "Cannot add the new video source");
       return FALSE;
     }
-  gst_element_sync_state_with_parent (src);
-  /* The receiver must not wait for the next scheduled keyframe to show the new picture. */
-  force_local_keyframe (self);
+  self->pending_src = src; /* takes the reference from ref_sink */
+  self->pending_kind = kind;
+  self->pending_prev_kind = running;
+  self->pending_notify = kind != running;
+  self->pending_since_us = g_get_monotonic_time ();
+  self->video_kind = kind;
+  probe = g_new0 (PendingProbe, 1);
+  probe->self = self;
+  probe->serial = self->pending_serial;
+  self->pending_probe_id
+      = gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_BUFFER_LIST,
+                           on_pending_buffer, probe, g_free);
+  self->pending_timeout_id = g_timeout_add (SWITCH_WARMUP_TIMEOUT_MS, on_pending_timeout, self);
+  g_debug ("Video switch to %s: warming up", pc_media_source_kind_to_string (kind));
+  if (!gst_element_sync_state_with_parent (src))
+    {
+      cancel_pending_switch (self);
+      g_set_error (error, PC_MEDIA_ERROR,
+                   kind == PC_MEDIA_SOURCE_SCREEN ? PC_MEDIA_ERROR_SCREENCAST
+                                                  : PC_MEDIA_ERROR_DEVICE_MISSING,
+                   "The new video source refused to start");
+      return FALSE;
+    }
   return TRUE;
 }
 
@@ -2645,7 +2824,6 @@ end_screen_share (PcCallSession *self)
       if (!switch_video_source (self, PC_MEDIA_SOURCE_NONE, &error))
         emit_failed (self, error);
     }
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_VIDEO_SOURCE]);
 }
 
 /* Main context: the user stopped sharing from the shell, the PipeWire stream or the X display
@@ -2655,9 +2833,26 @@ on_screencast_closed (PcScreencast *screencast, PcCallSession *self)
 {
   g_autoptr (GError) error = NULL;
 
-  if (self->closed || !self->started || !self->sharing_screen || screencast != self->screencast)
+  if (self->closed || !self->started || screencast != self->screencast)
     return;
   error = g_error_new (PC_MEDIA_ERROR, PC_MEDIA_ERROR_SCREENCAST, "Screen sharing ended");
+  if (self->pending_src
+      && pc_media_source_resolve (self->pending_kind, TRUE) == PC_MEDIA_SOURCE_SCREEN)
+    {
+      /* It ended before the share reached the peer: keep sending what was sent. */
+      gboolean changed = self->pending_notify;
+
+      cancel_pending_switch (self);
+      if (!self->sharing_screen)
+        {
+          emit_media_error (self, error);
+          if (changed)
+            g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_VIDEO_SOURCE]);
+          return;
+        }
+    }
+  if (!self->sharing_screen)
+    return;
   emit_media_error (self, error);
   end_screen_share (self);
 }
@@ -2691,6 +2886,7 @@ static void
 teardown_pipeline (PcCallSession *self)
 {
   stop_stats_timer (self);
+  clear_pending (self); /* a source still warming up goes with the pipeline */
   if (self->bus_source)
     {
       g_source_destroy (self->bus_source);
@@ -2866,6 +3062,7 @@ pc_call_session_set_video_source (PcCallSession *self, PcMediaSourceKind kind, G
     }
   if (kind == self->video_kind)
     return TRUE;
+  /* "video-source" is notified once the new source's frames go to the encoder. */
   if (!switch_video_source (self, kind, &local_error))
     {
       /* Reported once: to the caller when it asked, else as media-error. */
@@ -2875,7 +3072,6 @@ pc_call_session_set_video_source (PcCallSession *self, PcMediaSourceKind kind, G
         emit_media_error (self, local_error);
       return FALSE;
     }
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_VIDEO_SOURCE]);
   return TRUE;
 }
 
