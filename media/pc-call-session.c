@@ -220,6 +220,7 @@ struct _PcCallSession
    * new size reaches it (see on_encoder_swap_event). */
   GstElement *pending_encoder;
   gint pending_seen; /* atomic: pending_serial + 1 once the source gave a frame */
+  gboolean pending_extended;
 
   /* shared with streaming threads */
   GMutex lock;
@@ -2704,9 +2705,14 @@ on_pending_timeout (gpointer user_data)
 {
   PcCallSession *self = user_data;
 
-  /* It gave a frame and prepares the encoder: main_pending_frame follows. */
-  if ((guint)g_atomic_int_get (&self->pending_seen) == self->pending_serial + 1)
-    return G_SOURCE_CONTINUE;
+  /* It gave a frame and prepares the encoder: main_pending_frame follows (given one more
+   * period on a starved machine). */
+  if ((guint)g_atomic_int_get (&self->pending_seen) == self->pending_serial + 1
+      && !self->pending_extended)
+    {
+      self->pending_extended = TRUE;
+      return G_SOURCE_CONTINUE;
+    }
   self->pending_timeout_id = 0;
   g_debug ("Video switch: no frame from the new %s source in %u ms, switching anyway",
            pc_media_source_kind_to_string (self->pending_kind), SWITCH_WARMUP_TIMEOUT_MS);
@@ -3040,18 +3046,17 @@ wrap_source (PcCallSession *self, GstElement *src, gboolean screen, GError **err
 static gboolean
 switch_video_source (PcCallSession *self, PcMediaSourceKind kind, GError **error)
 {
-  gboolean had_pending = self->pending_src != NULL;
   gboolean screen = pc_media_source_resolve (kind, TRUE) == PC_MEDIA_SOURCE_SCREEN;
   PcMediaSourceKind running;
   PendingProbe *probe;
   g_autoptr (GstPad) pad = NULL;
   GstElement *src;
 
-  /* A newer request wins over one still warming up. */
-  cancel_pending_switch (self);
+  /* A newer request: the source still warming up takes over at once, so the changes are
+   * notified in the order they were asked for, and the new one warms up after it. */
+  if (self->pending_src)
+    finish_switch (self, FALSE);
   running = self->video_kind;
-  if (had_pending && kind == running && !screen)
-    return TRUE; /* back to what is still sent */
 
   src = make_video_source (self, kind, error);
   if (src == NULL)
@@ -3086,6 +3091,7 @@ switch_video_source (PcCallSession *self, PcMediaSourceKind kind, GError **error
   self->pending_prev_kind = running;
   self->pending_notify = kind != running;
   self->pending_since_us = g_get_monotonic_time ();
+  self->pending_extended = FALSE;
   self->video_kind = kind;
   probe = g_new0 (PendingProbe, 1);
   probe->self = self;

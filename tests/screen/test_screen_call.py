@@ -164,7 +164,7 @@ def test_switch(tool):
             # for a slow (ASan, loaded) set-up before and a few seconds of stats after them.
             alice = h.start_peer("alice", "--call", "bob", "--latency-probe",
                                  "--switch-source-after", "3:screen",
-                                 "--switch-source-after", "6:test", "--hangup-after", "20")
+                                 "--switch-source-after", "6:test", "--hangup-after", "30")
             expect_exit(h, alice, 0, timeout=120)
             switched = [e.get("kind") for e in alice.find("video-source")]
             check(switched == ["screen", "test"], f"alice: video-source events {switched}")
