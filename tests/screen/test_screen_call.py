@@ -168,14 +168,13 @@ def test_switch(tool):
             expect_exit(h, alice, 0, timeout=120)
             switched = [e.get("kind") for e in alice.find("video-source")]
             check(switched == ["screen", "test"], f"alice: video-source events {switched}")
-            # Every second of the connected call brings new decoded frames.
             stats = [e for e in bob.find("stats") if e.get("frames_decoded")]
             check(len(stats) >= 6, f"bob: only {len(stats)} stats with frames")
             frames = [e["frames_decoded"] for e in stats]
-            check(all(b > a for a, b in zip(frames, frames[1:])),
-                  f"bob: a stats second without a new decoded frame: frames_decoded {frames}")
+            log(f"bob: frames_decoded per stats second {frames}")
             # The requirement: no frozen video over 1 s on either switch. Both sources are
-            # stamped, so the longest time between two decoded frames is the longest freeze.
+            # stamped, so the longest time between two decoded frames is the longest freeze
+            # (stricter than "every stats second has new frames", which it implies).
             gaps = frame_gaps(bob)
             check(len(gaps) >= 60, f"bob: only {len(gaps) + 1} stamped frames decoded")
             worst = sorted(gaps, key=lambda g: g[1], reverse=True)[:4]
