@@ -2913,6 +2913,15 @@ prepare_encoder (PcCallSession *self)
   return encoder;
 }
 
+static gboolean
+link_source (GstElement *src, GstElement *sink)
+{
+  g_autoptr (GstPad) src_pad = gst_element_get_static_pad (src, "src");
+  g_autoptr (GstPad) sink_pad = gst_element_get_static_pad (sink, "sink");
+
+  return gst_pad_link_full (src_pad, sink_pad, GST_PAD_LINK_CHECK_NOTHING) == GST_PAD_LINK_OK;
+}
+
 /* Main context: the new source is warm (or late). Swap it in: the old source stops, the new
  * one, already running, is linked in front of the encoder and its next frame is a keyframe.
  * With @encoder_ready the prepared encoder takes over from vencoder as the new size reaches
@@ -2937,8 +2946,12 @@ finish_switch (PcCallSession *self, gboolean encoder_ready)
   /* Stopping the old source first means nothing is pushing while we relink. */
   if (old)
     {
+      gint64 t = g_get_monotonic_time ();
+
       drop_element (self, old);
       g_clear_object (&self->video_src);
+      g_debug ("Video switch: old source stopped in %.0f ms",
+               (g_get_monotonic_time () - t) / 1000.0);
     }
 
   if (encoder && encoder_ready)
@@ -2971,7 +2984,9 @@ finish_switch (PcCallSession *self, gboolean encoder_ready)
 
   self->video_src = src;
   pad = gst_element_get_static_pad (src, "src");
-  if (!gst_element_link (src, self->video_in))
+  /* No caps query on the main context: it would go through the whole chain to webrtcbin, and
+   * the new source gives what the chain takes (wrap_source). */
+  if (!link_source (src, self->video_in))
     {
       g_autoptr (GError) error = g_error_new (PC_MEDIA_ERROR, PC_MEDIA_ERROR_PIPELINE,
                                               "Cannot link the new video source");
