@@ -12,6 +12,8 @@ struct _ScreenPattern
   Window cover;
   guint width;
   guint height;
+  Window stamp; /* 0 until the first stamp */
+  GC white, black;
 };
 
 static unsigned long
@@ -108,9 +110,45 @@ screen_pattern_free (ScreenPattern *p)
 {
   if (p == NULL)
     return;
+  if (p->stamp)
+    {
+      XFreeGC (p->dpy, p->white);
+      XFreeGC (p->dpy, p->black);
+    }
   XDestroyWindow (p->dpy, p->cover);
   XCloseDisplay (p->dpy);
   g_free (p);
+}
+
+void
+screen_pattern_paint_stamp (ScreenPattern *p, guint32 value)
+{
+  const guint columns = 34;
+  guint band = p->height / 16;
+
+  if (p->stamp == 0)
+    {
+      XGCValues values = { 0 };
+
+      /* Its own window above the quadrants, so their backgrounds never repaint over it. */
+      p->stamp = make_window (p->dpy, p->cover, 0, 0, p->width, MAX (band, 1),
+                              (ScreenColour){ 0, 0, 0 });
+      XMapRaised (p->dpy, p->stamp);
+      values.foreground = colour_pixel (p->dpy, (ScreenColour){ 255, 255, 255 });
+      p->white = XCreateGC (p->dpy, p->stamp, GCForeground, &values);
+      values.foreground = colour_pixel (p->dpy, (ScreenColour){ 0, 0, 0 });
+      p->black = XCreateGC (p->dpy, p->stamp, GCForeground, &values);
+    }
+  /* The column bounds of media/pc-latency-stamp.c: column 0 white, the last black. */
+  for (guint col = 0; col < columns; col++)
+    {
+      guint x0 = col * p->width / columns;
+      guint x1 = (col + 1) * p->width / columns;
+      gboolean white = col == 0 || (col < columns - 1 && ((value >> (32 - col)) & 1));
+
+      XFillRectangle (p->dpy, p->stamp, white ? p->white : p->black, (int)x0, 0, x1 - x0, band);
+    }
+  XSync (p->dpy, False);
 }
 
 ScreenColour

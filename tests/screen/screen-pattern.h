@@ -32,6 +32,10 @@ gulong screen_pattern_add_window (ScreenPattern *pattern, int x, int y, guint wi
 void screen_pattern_remove_window (ScreenPattern *pattern, gulong xid);
 void screen_pattern_free (ScreenPattern *pattern);
 
+/* Paints @value as DESIGN.md's latency stamp (rows [0, h/16), 34 columns, bits 31..0) over the
+ * top of the screen, so a receiver with --latency-probe reads every shared frame back. */
+void screen_pattern_paint_stamp (ScreenPattern *pattern, guint32 value);
+
 /* The colour the pattern has at (x, y) of a frame of frame_w x frame_h scaled from the screen. */
 ScreenColour screen_pattern_expected (guint frame_w, guint frame_h, guint x, guint y);
 
