@@ -142,6 +142,11 @@ def test_share(tool):
     return 0
 
 
+def peercall_has_asan():
+    with open(PEERCALL, "rb") as f:
+        return b"libasan.so" in f.read()
+
+
 def frame_gaps(peer):
     """(t_ms, gap_ms) of each decoded, stamped frame after the first: the time since the previous
     one. The test pattern and the shared screen (peercall-screen-pattern --stamp) both carry the
@@ -184,8 +189,13 @@ def test_switch(tool):
             # A starved machine (2 shared cores, ASan) also stalls the direction that did not
             # switch, bob's test pattern to alice: the switched one may stall as long as that
             # plus 0.5 s, never over 1 s otherwise.
+            # The requirement (< 1 s) holds for a release build. An ASan build runs libvpx,
+            # ximagesrc and the conversions of a 1280x720 screen several times slower: the first
+            # screen frames come 1.2-2.2 s after the source starts (hidden behind the old source
+            # now) and the receiver's jitterbuffer drops part of the keyframe burst; measured
+            # 0.24-1.55 s there at load 7-30, so such a build gets 2.5 s.
             control = max((g for _, g in frame_gaps(alice)), default=0)
-            allowed = max(1000, control + 500)
+            allowed = max(2500 if peercall_has_asan() else 1000, control + 500)
             log(f"alice (control, no switch): longest gap {control} ms; allowed {allowed} ms")
             check(worst[0][1] < allowed,
                   f"bob: no frame decoded for {worst[0][1]} ms (at t_ms {worst[0][0]}), "
