@@ -3309,7 +3309,7 @@ finish_switch (PcCallSession *self, gboolean encoder_ready)
     apply_video_profile (self, screen);
   self->sharing_screen = screen;
   /* A session-made capture ends with the share; one from the application stays its own. */
-  if (was_screen && !screen && self->screencast_owned)
+  if (was_screen && !screen && self->screencast && self->screencast_owned)
     pc_screencast_stop (self->screencast);
 
   self->video_src = src;
