@@ -1130,6 +1130,9 @@ pc_screencast_handle_message (PcScreencast *self, GstMessage *message)
 void
 pc_screencast_stop (PcScreencast *self)
 {
+  /* Stopping no capture is a no-op: a share may end while its capture is being replaced. */
+  if (self == NULL)
+    return;
   g_return_if_fail (PC_IS_SCREENCAST (self));
 
   pc_screencast_close (self, FALSE);
