@@ -996,6 +996,20 @@ on_remote_description_set (GstPromise *promise, gpointer user_data)
 static void ensure_playing (PcCallSession *self);
 static gboolean restart_pipeline (PcCallSession *self, GError **error);
 
+/* Starts over with a fresh pipeline before answering (nothing is connected yet); a failure
+ * fails the session. */
+static gboolean
+restart_before_answer (PcCallSession *self, GError **error)
+{
+  g_autoptr (GError) restart_error = NULL;
+
+  if (restart_pipeline (self, &restart_error))
+    return TRUE;
+  emit_failed (self, restart_error);
+  g_propagate_error (error, g_steal_pointer (&restart_error));
+  return FALSE;
+}
+
 gboolean
 pc_call_session_set_remote_description (PcCallSession *self,
                                         const char *sdp_type,
@@ -1051,8 +1065,6 @@ pc_call_session_set_remote_description (PcCallSession *self,
         }
       if (collision)
         {
-          g_autoptr (GError) restart_error = NULL;
-
           /* webrtcbin 1.22 refuses rollback descriptions in every state, so the polite peer
            * "rolls back" its unanswered first offer by starting over with a fresh webrtcbin
            * (nothing is connected yet), then answers. Candidates it already sent for the
@@ -1070,11 +1082,9 @@ pc_call_session_set_remote_description (PcCallSession *self,
           g_mutex_lock (&self->lock);
           self->offer_generation++;
           g_mutex_unlock (&self->lock);
-          if (!restart_pipeline (self, &restart_error))
+          if (!restart_before_answer (self, error))
             {
               gst_sdp_message_free (msg);
-              emit_failed (self, restart_error);
-              g_propagate_error (error, g_steal_pointer (&restart_error));
               return FALSE;
             }
         }
@@ -1107,8 +1117,6 @@ pc_call_session_set_remote_description (PcCallSession *self,
           || twcc != self->twcc_id || (vpt >= 0 && codec != self->video_codec)
           || (profile_level_id && g_strcmp0 (profile_level_id, self->h264_profile_level_id) != 0))
         {
-          g_autoptr (GError) restart_error = NULL;
-
           if (vpt >= 0)
             {
               self->video_pt = vpt;
@@ -1131,11 +1139,9 @@ pc_call_session_set_remote_description (PcCallSession *self,
                        "%d): rebuilding the media",
                        video_codec_name (self->video_codec), self->video_pt, self->audio_pt,
                        self->twcc_id);
-              if (!restart_pipeline (self, &restart_error))
+              if (!restart_before_answer (self, error))
                 {
                   gst_sdp_message_free (msg);
-                  emit_failed (self, restart_error);
-                  g_propagate_error (error, g_steal_pointer (&restart_error));
                   return FALSE;
                 }
             }
@@ -2457,6 +2463,13 @@ create_video_source (PcCallSession *self, PcMediaSourceKind kind)
   return src;
 }
 
+static const char *
+encoder_factory_name (PcCallSession *self)
+{
+  return gst_plugin_feature_get_name (
+      GST_PLUGIN_FEATURE (gst_element_get_factory (self->vencoder)));
+}
+
 /* The encoders count in different units: vp8enc and openh264enc in bits/s, x264enc in kbit/s. */
 static void
 set_encoder_bitrate (PcCallSession *self, guint bits_per_second)
@@ -2465,8 +2478,7 @@ set_encoder_bitrate (PcCallSession *self, guint bits_per_second)
 
   if (self->vencoder == NULL)
     return;
-  factory
-      = gst_plugin_feature_get_name (GST_PLUGIN_FEATURE (gst_element_get_factory (self->vencoder)));
+  factory = encoder_factory_name (self);
   if (g_str_equal (factory, "vp8enc"))
     g_object_set (self->vencoder, "target-bitrate", (gint)bits_per_second, NULL);
   else if (g_str_equal (factory, "x264enc"))
@@ -2480,16 +2492,14 @@ set_encoder_bitrate (PcCallSession *self, guint bits_per_second)
 static void
 configure_h264_encoder (PcCallSession *self)
 {
-  const char *factory
-      = gst_plugin_feature_get_name (GST_PLUGIN_FEATURE (gst_element_get_factory (self->vencoder)));
-
-  if (g_str_equal (factory, "x264enc"))
-    gst_util_set_object_arg (G_OBJECT (self->vencoder), "tune", "zerolatency");
-  if (g_str_equal (factory, "x264enc"))
-    g_object_set (self->vencoder, "speed-preset", 1 /* ultrafast */, "threads", 1, "sliced-threads",
-                  FALSE, "bframes", 0, "b-adapt", FALSE, "cabac", FALSE, "dct8x8", FALSE,
-                  "key-int-max", CAMERA_KEYFRAME_MAX_DIST, "vbv-buf-capacity", 500, "aud", FALSE,
-                  NULL);
+  if (g_str_equal (encoder_factory_name (self), "x264enc"))
+    {
+      gst_util_set_object_arg (G_OBJECT (self->vencoder), "tune", "zerolatency");
+      g_object_set (self->vencoder, "speed-preset", 1 /* ultrafast */, "threads", 1,
+                    "sliced-threads", FALSE, "bframes", 0, "b-adapt", FALSE, "cabac", FALSE,
+                    "dct8x8", FALSE, "key-int-max", CAMERA_KEYFRAME_MAX_DIST, "vbv-buf-capacity",
+                    500, "aud", FALSE, NULL);
+    }
   else
     g_object_set (self->vencoder, "gop-size", CAMERA_KEYFRAME_MAX_DIST, "multi-thread", 1, NULL);
   set_encoder_bitrate (self, self->target_bitrate);
