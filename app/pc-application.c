@@ -228,6 +228,7 @@ pc_application_shutdown (GApplication *app)
 
   if (self->manager != NULL)
     pc_call_manager_disconnect (self->manager);
+  pc_call_session_wait_prepared ();
 
   G_APPLICATION_CLASS (pc_application_parent_class)->shutdown (app);
 }

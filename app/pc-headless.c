@@ -98,18 +98,6 @@ on_unix_signal (gpointer data)
   return G_SOURCE_CONTINUE;
 }
 
-/* pc_call_session_prepare ()'s worker thread may still be making the DTLS certificate (a quick
- * run: connection refused); exiting under it crashes in libcrypto's atexit cleanup. dtlsdec makes
- * that certificate once, under a g_once: making one here waits for the worker's. */
-static void
-wait_for_prepare (void)
-{
-  GstElement *dec = gst_element_factory_make ("dtlsdec", NULL);
-
-  if (dec != NULL)
-    gst_object_unref (dec);
-}
-
 int
 pc_headless_run (int argc, char **argv)
 {
@@ -208,7 +196,9 @@ pc_headless_run (int argc, char **argv)
   while (g_main_context_iteration (NULL, FALSE))
     ;
   g_main_loop_unref (run.loop);
-  wait_for_prepare ();
+  /* A quick run (connection refused) must not exit under the start-up work: exiting while the
+   * DTLS certificate is made crashes in libcrypto's atexit cleanup. */
+  pc_call_session_wait_prepared ();
 
   return exit_status;
 }

@@ -3979,6 +3979,44 @@ prepare_thread (gpointer data)
   return NULL;
 }
 
+/* One frame through the call's video encoder, decoder and converter at the size a call sends,
+ * and one through Opus. A call's first encoder costs 60-140 ms here, mostly page faults on
+ * freshly mapped memory (libvpx callocs ~10 MB at 640x480); done once beforehand, with the
+ * allocator keeping freed memory (see main.c), the call's own encoder starts in a few ms. It also
+ * compiles the converters' ORC programs and maps the codec libraries. */
+static void
+warm_up_codecs (void)
+{
+  g_autoptr (GstElement) pipeline = NULL;
+  g_autoptr (GstBus) bus = NULL;
+  g_autoptr (GstMessage) message = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *desc = NULL;
+  guint width, height;
+
+  pc_media_source_get_test_video_size (&width, &height);
+  desc = g_strdup_printf (
+      "videotestsrc num-buffers=2 pattern=smpte ! video/x-raw,format=I420,width=%u,height=%u,"
+      "framerate=30/1 ! vp8enc deadline=1 cpu-used=%d threads=1 end-usage=cbr lag-in-frames=0 "
+      "error-resilient=default ! vp8dec threads=1 ! videoconvert ! video/x-raw,format=BGRA ! "
+      "fakesink sync=false "
+      "audiotestsrc num-buffers=2 ! audio/x-raw,rate=48000,channels=1 ! opusenc ! opusdec ! "
+      "audioconvert ! audioresample ! fakesink sync=false",
+      width, height, CAMERA_CPU_USED);
+  pipeline = gst_parse_launch (desc, &error);
+  if (pipeline == NULL)
+    {
+      g_debug ("No codec warm-up: %s", error->message);
+      return;
+    }
+  bus = gst_element_get_bus (pipeline);
+  gst_element_set_state (pipeline, GST_STATE_PLAYING);
+  message = gst_bus_timed_pop_filtered (bus, 10 * GST_SECOND, GST_MESSAGE_EOS | GST_MESSAGE_ERROR);
+  if (message == NULL || GST_MESSAGE_TYPE (message) != GST_MESSAGE_EOS)
+    g_debug ("Codec warm-up did not finish");
+  gst_element_set_state (pipeline, GST_STATE_NULL);
+}
+
 static gpointer
 preload_thread (gpointer data)
 {
@@ -3996,8 +4034,14 @@ preload_thread (gpointer data)
       g_autoptr (GstPlugin) plugin = gst_registry_find_plugin (gst_registry_get (), plugins[i]);
       g_autoptr (GstPlugin) loaded = plugin ? gst_plugin_load (plugin) : NULL;
     }
+  /* Probing the sound server takes tens of ms (more when there is none); done on the first
+   * remote audio pad, it held webrtcbin's receive thread, and the video behind it. */
+  audio_sink_factory ();
+  warm_up_codecs ();
   return NULL;
 }
+
+static GThread *prepare_threads[2];
 
 void
 pc_call_session_prepare (void)
@@ -4006,9 +4050,21 @@ pc_call_session_prepare (void)
 
   if (g_once_init_enter (&done))
     {
-      g_thread_unref (g_thread_new ("pc-dtls-prepare", prepare_thread, NULL));
-      g_thread_unref (g_thread_new ("pc-preload", preload_thread, NULL));
+      prepare_threads[0] = g_thread_new ("pc-dtls-prepare", prepare_thread, NULL);
+      prepare_threads[1] = g_thread_new ("pc-preload", preload_thread, NULL);
       g_once_init_leave (&done, 1);
+    }
+}
+
+void
+pc_call_session_wait_prepared (void)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (prepare_threads); i++)
+    {
+      GThread *thread = g_atomic_pointer_exchange (&prepare_threads[i], NULL);
+
+      if (thread)
+        g_thread_join (thread);
     }
 }
 

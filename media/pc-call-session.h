@@ -182,9 +182,13 @@ guint64 pc_call_session_get_extra_frames_decoded (PcCallSession *self, const cha
 /* Stops media and closes the peer connection; idempotent. */
 void pc_call_session_close (PcCallSession *self);
 
-/* Generates the process-wide DTLS certificate in a worker thread so the first call does not pay
- * for it. Call once at start-up. */
+/* Generates the process-wide DTLS certificate and warms up the codecs in worker threads so the
+ * first call does not pay for them. Call once at start-up. */
 void pc_call_session_prepare (void);
+
+/* Waits for the work pc_call_session_prepare () started: call before the process exits (a quick
+ * run must not exit under a running warm-up or a half-made certificate). */
+void pc_call_session_wait_prepared (void);
 
 GQuark pc_media_error_quark (void);
 

@@ -64,9 +64,17 @@ def find_window(display, title, timeout=90):
     return wait_for("window %r on %s" % (title, display), check, timeout)
 
 
-def focus(display, window):
-    xdo(display, "windowraise", window)
-    xdo(display, "windowfocus", "--sync", window)
+def focus(display, window, timeout=30):
+    # Right after a window manager starts it reparents the window into its frame, and for that
+    # moment the window is unmapped: SetInputFocus fails with BadMatch. Retry until it is back.
+    def attempt():
+        for args in (["windowraise", window], ["windowfocus", "--sync", window]):
+            r = subprocess.run(["xdotool"] + args, capture_output=True, text=True, timeout=30,
+                               env=xenv(display))
+            if r.returncode != 0:
+                return False
+        return True
+    wait_for("input focus on window %s of %s" % (window, display), attempt, timeout)
 
 
 def click(display, window, x, y):
