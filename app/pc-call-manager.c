@@ -286,6 +286,20 @@ note_media (PcCallManager *self)
   self->media_seen_us = g_get_monotonic_time ();
 }
 
+/* Notes a video frame decoded since the last look. */
+static void
+update_media_seen (PcCallManager *self)
+{
+  PcCallSession *session = self->current_call ? pc_call_get_session (self->current_call) : NULL;
+  guint64 frames = session ? pc_call_session_get_frames_decoded (session) : 0;
+
+  if (frames > self->media_frames)
+    {
+      self->media_frames = frames;
+      note_media (self);
+    }
+}
+
 /* Does the peer's media arrive: video decoded lately, or RTP counted in the last stats (stats
  * stop when the connection leaves "connected": then only video counts)? */
 static gboolean
@@ -293,6 +307,8 @@ media_flowing (PcCallManager *self)
 {
   PcCallSession *session = self->current_call ? pc_call_get_session (self->current_call) : NULL;
 
+  /* Asked between two polls (a peer-gone right after the first frames): look now. */
+  update_media_seen (self);
   if (self->media_seen_us != 0 && g_get_monotonic_time () - self->media_seen_us <= MEDIA_STALL_US)
     return TRUE;
   return session != NULL && !self->stats_quiet
@@ -337,7 +353,6 @@ on_media_watch (gpointer data)
   PcCallManager *self = PC_CALL_MANAGER (data);
   PcCall *call = self->current_call;
   PcCallSession *session = call ? pc_call_get_session (call) : NULL;
-  guint64 frames;
 
   if (session == NULL || pc_call_get_state (call) != PC_CALL_STATE_CONNECTED)
     {
@@ -345,13 +360,7 @@ on_media_watch (gpointer data)
       return G_SOURCE_REMOVE;
     }
 
-  frames = pc_call_session_get_frames_decoded (session);
-  if (frames > self->media_frames)
-    {
-      self->media_frames = frames;
-      note_media (self);
-    }
-
+  update_media_seen (self);
   if (self->unsupervised && !media_flowing (self))
     {
       self->media_watch_id = 0;

@@ -2321,22 +2321,20 @@ weak_ref_free (GWeakRef *ref)
   g_free (ref);
 }
 
-/* Any thread: remembers webrtcbin's jitterbuffers for the late-packet check. */
+/* Any thread (rtpbin's, after it configured the new jitterbuffer): remembers it for the
+ * late-packet check and gives it the session's current latency. */
 static void
-on_deep_element_added (GstBin *bin, GstBin *sub_bin, GstElement *element, PcCallSession *self)
+on_new_jitterbuffer (GstElement *rtpbin, GstElement *jitterbuffer, guint session, guint ssrc,
+                     PcCallSession *self)
 {
-  GstElementFactory *factory = gst_element_get_factory (element);
   GWeakRef *ref;
 
-  if (factory == NULL
-      || g_strcmp0 (gst_plugin_feature_get_name (GST_PLUGIN_FEATURE (factory)), "rtpjitterbuffer")
-             != 0)
-    return;
   /* A new stream starts at its first run of in-order packets instead of after a whole
    * latency period: the first remote frame shows up to "latency" ms sooner. */
-  g_object_set (element, "faststart-min-packets", FASTSTART_MIN_PACKETS, NULL);
+  g_object_set (jitterbuffer, "faststart-min-packets", FASTSTART_MIN_PACKETS, "latency",
+                (guint)g_atomic_int_get (&self->jitterbuffer_latency), NULL);
   ref = g_new0 (GWeakRef, 1);
-  g_weak_ref_init (ref, element);
+  g_weak_ref_init (ref, jitterbuffer);
   g_mutex_lock (&self->lock);
   g_ptr_array_add (self->jitterbuffers, ref);
   g_mutex_unlock (&self->lock);
@@ -2381,9 +2379,9 @@ adapt_jitterbuffer_latency (PcCallSession *self)
              " packets arrived too late for the jitterbuffer: latency %u -> %u ms",
              late - self->late_packets, self->jitterbuffer_latency, latency);
   self->late_packets = late;
-  self->jitterbuffer_latency = latency;
-  /* webrtcbin's own property covers jitterbuffers made later. */
-  g_object_set (self->webrtc, "latency", latency, NULL);
+  /* Jitterbuffers made later take it in on_new_jitterbuffer (). Not through webrtcbin's own
+   * "latency": that takes rtpbin's and every session's lock from this thread. */
+  g_atomic_int_set (&self->jitterbuffer_latency, latency);
   for (guint i = 0; i < elements->len; i++)
     g_object_set (g_ptr_array_index (elements, i), "latency", latency, NULL);
 }
@@ -2668,7 +2666,12 @@ build_pipeline (PcCallSession *self, GError **error)
                     self);
   g_signal_connect (self->webrtc, "pad-added", G_CALLBACK (on_pad_added), self);
   g_signal_connect (self->webrtc, "pad-removed", G_CALLBACK (on_pad_removed), self);
-  g_signal_connect (self->pipeline, "deep-element-added", G_CALLBACK (on_deep_element_added), self);
+  {
+    g_autoptr (GstElement) rtpbin = gst_bin_get_by_name (GST_BIN (self->webrtc), "rtpbin");
+
+    if (rtpbin)
+      g_signal_connect (rtpbin, "new-jitterbuffer", G_CALLBACK (on_new_jitterbuffer), self);
+  }
 
   /* Echo cancellation: the probe must exist before webrtcdsp starts; it is linked into the
    * playback chain when the remote audio arrives. */
@@ -3565,7 +3568,13 @@ teardown_pipeline (PcCallSession *self)
       /* Joins every streaming thread: nothing calls back into us after this. */
       gst_element_set_state (self->pipeline, GST_STATE_NULL);
       if (self->webrtc)
-        g_signal_handlers_disconnect_by_data (self->webrtc, self);
+        {
+          g_autoptr (GstElement) rtpbin = gst_bin_get_by_name (GST_BIN (self->webrtc), "rtpbin");
+
+          if (rtpbin)
+            g_signal_handlers_disconnect_by_data (rtpbin, self);
+          g_signal_handlers_disconnect_by_data (self->webrtc, self);
+        }
       g_signal_handlers_disconnect_by_data (self->pipeline, self);
     }
   g_atomic_int_inc (&self->pipeline_generation);
