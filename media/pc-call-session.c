@@ -195,6 +195,7 @@ struct _PcCallSession
   gboolean playing;
   gboolean offerer;
   gboolean closed;
+  GPtrArray *stats_requests; /* GstPromise*, get-stats in flight (lock) */
   gboolean making_offer;
   gboolean negotiated_once;
   gboolean remote_description_set;
@@ -1564,14 +1565,32 @@ payloader_ssrc (GstElement *pay)
   return ssrc;
 }
 
+typedef struct
+{
+  PcCallSession *self;
+  guint local_video_ssrc, local_audio_ssrc;
+} StatsRequest;
+
+static void
+stats_request_free (StatsRequest *req)
+{
+  g_object_unref (req->self);
+  g_free (req);
+}
+
+/* webrtcbin's thread. */
 static void
 on_stats (GstPromise *promise, gpointer user_data)
 {
-  PcCallSession *self = user_data;
+  StatsRequest *req = user_data;
+  PcCallSession *self = req->self;
   const GstStructure *reply = promise_reply (promise, NULL);
   StatsScan scan = { 0 };
   RawStats *raw;
 
+  g_mutex_lock (&self->lock);
+  g_ptr_array_remove_fast (self->stats_requests, promise); /* drops that array's reference */
+  g_mutex_unlock (&self->lock);
   if (reply == NULL)
     {
       gst_promise_unref (promise);
@@ -1585,8 +1604,8 @@ on_stats (GstPromise *promise, gpointer user_data)
   scan.raw.rtt_ms = -1;
   scan.raw.video_fraction_lost = -1;
   scan.candidates = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
-  scan.local_video_ssrc = payloader_ssrc (self->vpay);
-  scan.local_audio_ssrc = payloader_ssrc (self->apay);
+  scan.local_video_ssrc = req->local_video_ssrc;
+  scan.local_audio_ssrc = req->local_audio_ssrc;
   g_mutex_lock (&self->lock);
   scan.remote_video_ssrc = self->remote_video_ssrc;
   scan.remote_audio_ssrc = self->remote_audio_ssrc;
@@ -1612,12 +1631,37 @@ on_stats (GstPromise *promise, gpointer user_data)
 static void
 request_stats (PcCallSession *self)
 {
+  StatsRequest *req;
   GstPromise *promise;
 
   if (self->closed || self->webrtc == NULL)
     return;
-  promise = gst_promise_new_with_change_func (on_stats, g_object_ref (self), g_object_unref);
+  /* The payloaders are read here, on the main context, which also tears them down. */
+  req = g_new0 (StatsRequest, 1);
+  req->self = g_object_ref (self);
+  req->local_video_ssrc = self->vpay ? payloader_ssrc (self->vpay) : 0;
+  req->local_audio_ssrc = self->apay ? payloader_ssrc (self->apay) : 0;
+  promise = gst_promise_new_with_change_func (on_stats, req, (GDestroyNotify)stats_request_free);
+  g_mutex_lock (&self->lock);
+  g_ptr_array_add (self->stats_requests, gst_promise_ref (promise));
+  g_mutex_unlock (&self->lock);
   g_signal_emit_by_name (self->webrtc, "get-stats", NULL, promise);
+}
+
+/* GStreamer 1.22.0's rtpsession resets its SSRC table without its lock when it stops: a get-stats
+ * still running on webrtcbin's thread then iterates a table being emptied (ASan: SEGV in
+ * g_hash_table_foreach). Let the requests in flight finish before the pipeline stops. */
+static void
+wait_for_stats_requests (PcCallSession *self)
+{
+  g_autoptr (GPtrArray) requests = NULL;
+
+  g_mutex_lock (&self->lock);
+  requests = g_steal_pointer (&self->stats_requests);
+  self->stats_requests = g_ptr_array_new_with_free_func ((GDestroyNotify)gst_promise_unref);
+  g_mutex_unlock (&self->lock);
+  for (guint i = 0; i < requests->len; i++)
+    gst_promise_wait (g_ptr_array_index (requests, i));
 }
 
 static gboolean
@@ -2324,8 +2368,8 @@ weak_ref_free (GWeakRef *ref)
 /* Any thread (rtpbin's, after it configured the new jitterbuffer): remembers it for the
  * late-packet check and gives it the session's current latency. */
 static void
-on_new_jitterbuffer (GstElement *rtpbin, GstElement *jitterbuffer, guint session, guint ssrc,
-                     PcCallSession *self)
+on_new_jitterbuffer (
+    GstElement *rtpbin, GstElement *jitterbuffer, guint session, guint ssrc, PcCallSession *self)
 {
   GWeakRef *ref;
 
@@ -3565,6 +3609,7 @@ teardown_pipeline (PcCallSession *self)
     }
   if (self->pipeline)
     {
+      wait_for_stats_requests (self);
       /* Joins every streaming thread: nothing calls back into us after this. */
       gst_element_set_state (self->pipeline, GST_STATE_NULL);
       if (self->webrtc)
@@ -4215,6 +4260,7 @@ pc_call_session_finalize (GObject *object)
   g_ptr_array_unref (self->pending_candidates);
   g_ptr_array_unref (self->remote_videos);
   g_ptr_array_unref (self->jitterbuffers);
+  g_ptr_array_unref (self->stats_requests);
   g_strfreev (self->remote_mids);
   g_clear_pointer (&self->remote_sends, g_array_unref);
   g_clear_pointer (&self->remote_video_mlines, g_array_unref);
@@ -4319,6 +4365,7 @@ pc_call_session_init (PcCallSession *self)
   self->pending_candidates = g_ptr_array_new_with_free_func ((GDestroyNotify)remote_candidate_free);
   self->remote_videos = g_ptr_array_new_with_free_func ((GDestroyNotify)remote_video_free);
   self->jitterbuffers = g_ptr_array_new_with_free_func ((GDestroyNotify)weak_ref_free);
+  self->stats_requests = g_ptr_array_new_with_free_func ((GDestroyNotify)gst_promise_unref);
   self->first_remote_video_mline = -1;
   self->connection_state = PC_CONNECTION_STATE_NEW;
   self->ice_state = g_strdup ("new");
