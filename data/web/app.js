@@ -1462,7 +1462,9 @@
             if (r.type === 'inbound-rtp' && r.kind === 'video') {
               inb.push({ mid: r.mid, framesDecoded: r.framesDecoded || 0, keyFramesDecoded: r.keyFramesDecoded || 0,
                 frameWidth: r.frameWidth || 0, frameHeight: r.frameHeight || 0, freezeCount: r.freezeCount || 0,
-                totalFreezesDuration: r.totalFreezesDuration || 0, pliCount: r.pliCount || 0 });
+                totalFreezesDuration: r.totalFreezesDuration || 0, pliCount: r.pliCount || 0,
+                framesReceived: r.framesReceived || 0, framesDropped: r.framesDropped || 0,
+                jitterBufferDelay: r.jitterBufferDelay || 0, jitterBufferEmittedCount: r.jitterBufferEmittedCount || 0 });
             }
           });
         }

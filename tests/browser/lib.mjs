@@ -455,6 +455,8 @@ export async function checkMediaBothWays (page, pc, frames) {
     }
     log(`WARNING: Chromium decoded ${decoded} Peercall frames but presented ${st.video.frames} ` +
       '(<video> stuck at HAVE_NOTHING): counting decoded frames');
+    // For the cause (still unknown): frames dropped after decoding (render time out of range)?
+    log('inbound video stats: ' + JSON.stringify(await page.evaluate(() => window.peercallTest.inbound())));
   }
   await waitPage(page, () => window.peercallTest.audio.packetsReceived > 0, 10000, 'remote audio packets');
   const s = await pageState(page);
