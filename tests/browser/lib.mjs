@@ -349,7 +349,8 @@ export async function launchChromium () {
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM,
     headless: true,
-    args: CHROMIUM_ARGS,
+    // e.g. PEERCALL_CHROMIUM_EXTRA_ARGS='--enable-logging=stderr --v=1' with DEBUG=pw:browser
+    args: CHROMIUM_ARGS.concat((process.env.PEERCALL_CHROMIUM_EXTRA_ARGS || '').split(' ').filter(Boolean)),
     viewport: { width: 1280, height: 720 },
     timeout: 30000,
   });
@@ -456,7 +457,8 @@ export async function checkMediaBothWays (page, pc, frames) {
     log(`WARNING: Chromium decoded ${decoded} Peercall frames but presented ${st.video.frames} ` +
       '(<video> stuck at HAVE_NOTHING): counting decoded frames');
     // For the cause (still unknown): frames dropped after decoding (render time out of range)?
-    log('inbound video stats: ' + JSON.stringify(await page.evaluate(() => window.peercallTest.inbound())));
+    log('inbound video stats: ' + JSON.stringify(
+      await page.evaluate(() => window.peercallTest.api.inbound()).catch((e) => String(e))));
   }
   await waitPage(page, () => window.peercallTest.audio.packetsReceived > 0, 10000, 'remote audio packets');
   const s = await pageState(page);
