@@ -195,7 +195,8 @@ struct _PcCallSession
   gboolean playing;
   gboolean offerer;
   gboolean closed;
-  GPtrArray *stats_requests; /* GstPromise*, get-stats in flight (lock) */
+  GPtrArray *stats_requests;    /* GstPromise*, get-stats in flight (lock) */
+  guint video_ssrc, audio_ssrc; /* ours, for the life of the session */
   gboolean making_offer;
   gboolean negotiated_once;
   gboolean remote_description_set;
@@ -654,10 +655,10 @@ h264_available (void)
 static GstCaps *
 video_codec_caps (PcCallSession *self)
 {
-  GstCaps *caps = gst_caps_new_simple ("application/x-rtp", "media", G_TYPE_STRING, "video",
-                                       "encoding-name", G_TYPE_STRING,
-                                       video_codec_name (self->video_codec), "payload", G_TYPE_INT,
-                                       (gint)self->video_pt, "clock-rate", G_TYPE_INT, 90000, NULL);
+  GstCaps *caps = gst_caps_new_simple (
+      "application/x-rtp", "media", G_TYPE_STRING, "video", "encoding-name", G_TYPE_STRING,
+      video_codec_name (self->video_codec), "payload", G_TYPE_INT, (gint)self->video_pt,
+      "clock-rate", G_TYPE_INT, 90000, "ssrc", G_TYPE_UINT, self->video_ssrc, NULL);
   if (self->video_codec == VIDEO_CODEC_H264)
     gst_caps_set_simple (
         caps, "packetization-mode", G_TYPE_STRING, "1", "profile-level-id", G_TYPE_STRING,
@@ -674,13 +675,14 @@ video_codec_caps (PcCallSession *self)
 static GstCaps *
 audio_codec_caps (PcCallSession *self)
 {
-  GstCaps *caps = gst_caps_new_simple (
-      "application/x-rtp", "media", G_TYPE_STRING, "audio", "encoding-name", G_TYPE_STRING, "OPUS",
-      "payload", G_TYPE_INT, (gint)self->audio_pt, "clock-rate", G_TYPE_INT, 48000,
-      "encoding-params", G_TYPE_STRING, "2",
-      /* what browsers offer: the encoder does in-band FEC (see build_pipeline) and 10 ms is
-       * its shortest frame */
-      "useinbandfec", G_TYPE_STRING, "1", "minptime", G_TYPE_STRING, "10", NULL);
+  GstCaps *caps
+      = gst_caps_new_simple ("application/x-rtp", "media", G_TYPE_STRING, "audio", "encoding-name",
+                             G_TYPE_STRING, "OPUS", "payload", G_TYPE_INT, (gint)self->audio_pt,
+                             "clock-rate", G_TYPE_INT, 48000, "encoding-params", G_TYPE_STRING, "2",
+                             /* what browsers offer: the encoder does in-band FEC (see
+                              * build_pipeline) and 10 ms is its shortest frame */
+                             "useinbandfec", G_TYPE_STRING, "1", "minptime", G_TYPE_STRING, "10",
+                             "ssrc", G_TYPE_UINT, self->audio_ssrc, NULL);
   if (self->twcc_id > 0)
     {
       g_autofree char *field = g_strdup_printf ("extmap-%d", self->twcc_id);
@@ -711,8 +713,13 @@ apply_codec_setup (PcCallSession *self)
   g_autoptr (GstCaps) vcaps = video_codec_caps (self);
   g_autoptr (GstCaps) acaps = audio_codec_caps (self);
 
-  g_object_set (self->vpay, "pt", self->video_pt, NULL);
-  g_object_set (self->apay, "pt", self->audio_pt, NULL);
+  /* The SSRCs are fixed here and in the transceivers' caps: webrtcbin writes the a=ssrc of a
+   * description from the caps its sink pad received, or, before the payloader's first caps
+   * reached it (an answer made while the media is still starting), from a caps query, and then
+   * announced an SSRC the payloader never used. A browser routes such a stream to an
+   * "unsignaled" receiver with no sink: it decodes the video but never shows it. */
+  g_object_set (self->vpay, "pt", self->video_pt, "ssrc", self->video_ssrc, NULL);
+  g_object_set (self->apay, "pt", self->audio_pt, "ssrc", self->audio_ssrc, NULL);
   set_payloader_twcc (self->vpay, self->twcc_id);
   set_payloader_twcc (self->apay, self->twcc_id);
   g_object_set (self->video_trans, "codec-preferences", vcaps, NULL);
@@ -4375,6 +4382,11 @@ pc_call_session_init (PcCallSession *self)
   self->video_pt = DEFAULT_VIDEO_PT;
   self->audio_pt = DEFAULT_AUDIO_PT;
   self->twcc_id = DEFAULT_TWCC_ID;
+  /* nonzero, distinct, and not the payloaders' "random" value */
+  self->video_ssrc = g_random_int_range (1, G_MAXINT32);
+  do
+    self->audio_ssrc = g_random_int_range (1, G_MAXINT32);
+  while (self->audio_ssrc == self->video_ssrc);
   self->video_fps = 30;
   pc_media_source_get_test_video_size (&self->video_width, &self->video_height);
 }

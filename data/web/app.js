@@ -1061,7 +1061,9 @@
     }
 
     // Chromium sometimes leaves a <video> at HAVE_NOTHING although its live track decodes
-    // frames (seen on the 2nd-3rd call of a page): attach the stream again when that lasts 2 s.
+    // frames (seen on the 2nd-3rd call of a page; also whenever a peer sends video with an SSRC
+    // its description did not announce, which no reattaching cures): attach the stream again
+    // when that lasts 2 s.
     checkStalledVideo (stats) {
       for (const video of new Set(this.videoElements.values())) {
         const stream = video.srcObject;
@@ -1460,7 +1462,7 @@
         if (call && call.pc) {
           (await call.pc.getStats()).forEach((r) => {
             if (r.type === 'inbound-rtp' && r.kind === 'video') {
-              inb.push({ mid: r.mid, framesDecoded: r.framesDecoded || 0, keyFramesDecoded: r.keyFramesDecoded || 0,
+              inb.push({ mid: r.mid, ssrc: r.ssrc, framesDecoded: r.framesDecoded || 0, keyFramesDecoded: r.keyFramesDecoded || 0,
                 frameWidth: r.frameWidth || 0, frameHeight: r.frameHeight || 0, freezeCount: r.freezeCount || 0,
                 totalFreezesDuration: r.totalFreezesDuration || 0, pliCount: r.pliCount || 0,
                 framesReceived: r.framesReceived || 0, framesDropped: r.framesDropped || 0,
