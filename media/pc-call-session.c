@@ -267,6 +267,9 @@ struct _PcCallSession
 
 G_DEFINE_TYPE (PcCallSession, pc_call_session, G_TYPE_OBJECT)
 
+/* A call started in this process: the start-up codec warm-up is skipped then (atomic). */
+static gint session_started;
+
 /* Written out: clang-format turns G_DEFINE_QUARK's bare-word name into "pc - media - ...". */
 GQuark
 pc_media_error_quark (void)
@@ -3698,6 +3701,7 @@ pc_call_session_start (PcCallSession *self, gboolean offerer, GError **error)
       g_set_error (error, PC_MEDIA_ERROR, PC_MEDIA_ERROR_PIPELINE, "Call session closed");
       return FALSE;
     }
+  g_atomic_int_set (&session_started, 1);
   self->offerer = offerer;
   self->video_codec = self->preferred_codec == VIDEO_CODEC_H264 && h264_available ()
                           ? VIDEO_CODEC_H264
@@ -4055,6 +4059,10 @@ warm_up_codecs (void)
   g_autofree char *desc = NULL;
   guint width, height;
 
+  /* A call placed at start-up initialises its own codecs: warming up beside it only takes CPU
+   * from it. */
+  if (g_atomic_int_get (&session_started))
+    return;
   pc_media_source_get_test_video_size (&width, &height);
   desc = g_strdup_printf (
       "videotestsrc num-buffers=2 pattern=smpte ! video/x-raw,format=I420,width=%u,height=%u,"
