@@ -374,10 +374,13 @@ invocation_free (gpointer user_data)
   g_free (inv);
 }
 
-/* Always deferred (never run inline) so signal handlers never run inside webrtcbin's or
- * GStreamer's locks, and the order of events from one thread is kept. */
 static void
-run_on_main (PcCallSession *self, MainFunc func, gpointer data, GDestroyNotify destroy)
+run_on_main_at (PcCallSession *self,
+                gint priority,
+                const char *name,
+                MainFunc func,
+                gpointer data,
+                GDestroyNotify destroy)
 {
   Invocation *inv = g_new0 (Invocation, 1);
   GSource *source = g_idle_source_new ();
@@ -387,11 +390,19 @@ run_on_main (PcCallSession *self, MainFunc func, gpointer data, GDestroyNotify d
   inv->data = data;
   inv->destroy = destroy;
   inv->generation = g_atomic_int_get (&self->pipeline_generation);
-  g_source_set_priority (source, G_PRIORITY_DEFAULT);
+  g_source_set_priority (source, priority);
   g_source_set_callback (source, invocation_dispatch, inv, invocation_free);
-  g_source_set_static_name (source, "[peercall] call session");
+  g_source_set_static_name (source, name);
   g_source_attach (source, self->context);
   g_source_unref (source);
+}
+
+/* Always deferred (never run inline) so signal handlers never run inside webrtcbin's or
+ * GStreamer's locks, and the order of events from one thread is kept. */
+static void
+run_on_main (PcCallSession *self, MainFunc func, gpointer data, GDestroyNotify destroy)
+{
+  run_on_main_at (self, G_PRIORITY_DEFAULT, "[peercall] call session", func, data, destroy);
 }
 
 static void
@@ -3030,18 +3041,7 @@ static void finish_switch (PcCallSession *self, gboolean encoder_ready);
 static void
 run_on_main_urgent (PcCallSession *self, MainFunc func, gpointer data)
 {
-  Invocation *inv = g_new0 (Invocation, 1);
-  GSource *source = g_idle_source_new ();
-
-  inv->self = g_object_ref (self);
-  inv->func = func;
-  inv->data = data;
-  inv->generation = g_atomic_int_get (&self->pipeline_generation);
-  g_source_set_priority (source, G_PRIORITY_HIGH);
-  g_source_set_callback (source, invocation_dispatch, inv, invocation_free);
-  g_source_set_static_name (source, "[peercall] video switch");
-  g_source_attach (source, self->context);
-  g_source_unref (source);
+  run_on_main_at (self, G_PRIORITY_HIGH, "[peercall] video switch", func, data, NULL);
 }
 
 static void
