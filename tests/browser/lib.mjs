@@ -455,21 +455,17 @@ export async function checkMediaBothWays (page, pc, frames) {
   check(stats.frames_decoded >= frames, `Peercall decoded ${stats.frames_decoded} browser frames`);
   // The page must present the frames, not only decode them: Chromium decoded but never showed
   // Peercall's video (<video> at HAVE_NOTHING) when the video came with another SSRC than the
-  // one Peercall's description announced (checked below as well). The stats are logged then.
+  // one Peercall's description announced, a browser's unsignaled receiver having no sink.
   const rendered = await page.waitForFunction((n) => window.peercallTest.video.frames >= n, frames,
     { timeout: 45000, polling: 20 }).then(() => true, () => false);
-  if (!rendered) {
-    log('inbound video stats: ' + JSON.stringify(
-      await page.evaluate(() => window.peercallTest.api.inbound()).catch((e) => String(e))));
-    const sdp = await page.evaluate(() => window.peercallTest.api.transceivers()).catch(() => null);
-    log('remote description ssrc lines: ' + JSON.stringify(sdp && sdp.remoteSdp
-      ? sdp.remoteSdp.split(/\r?\n/).filter((l) => /^a=(ssrc|mid|msid)/.test(l)) : null));
-  }
   await waitPage(page, () => window.peercallTest.audio.packetsReceived > 0, 10000, 'remote audio packets');
-  // Peercall's video must come with the SSRC its description announced: a browser hands a stream
-  // with another SSRC to an unsignaled receiver without a sink (decoded, never shown).
   const inbound = await page.evaluate(() => window.peercallTest.api.inbound());
   const desc = await page.evaluate(() => window.peercallTest.api.transceivers());
+  if (!rendered) {
+    log('inbound video stats: ' + JSON.stringify(inbound));
+    log('remote description ssrc lines: ' + JSON.stringify(
+      desc.remoteSdp.split(/\r?\n/).filter((l) => /^a=(ssrc|mid|msid)/.test(l))));
+  }
   const announced = (desc.remoteSdp.match(/^a=ssrc:(\d+) /gm) || []).map((l) => Number(l.split(/[: ]/)[1]));
   const main = inbound.filter((r) => r.framesDecoded > 0);
   check(main.length > 0 && main.every((r) => announced.includes(r.ssrc)),

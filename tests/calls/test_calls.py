@@ -80,6 +80,16 @@ def test_video_audio():
                   f"{peer.user}: never sent video")
 
 
+def hang_up_by_sigterm(h, leaver, other, timeout=None):
+    """`leaver` hangs up on SIGTERM (a clean hang-up, then exit 1 as "interrupted"); the hangup
+    reaches `other`, which exits 0; both calls end as normal."""
+    leaver.kill(signal.SIGTERM)
+    expect_exit(h, leaver, 1)
+    expect_exit(h, other, 0, timeout=timeout)
+    assert_ended(leaver, "normal")
+    assert_ended(other, "normal")
+
+
 def test_audio_only():
     """Alice sends no video: Bob counts her audio; Alice still receives Bob's video."""
     with Harness(timeout=150) as h:
@@ -161,11 +171,7 @@ def test_busy():
         check(not bob.find("call-state", state="ended"), "bob's call ended")
         check(len(bob.find("call-state", state="ringing")) == 1, "bob rang twice")
         # Alice hangs up (SIGTERM: clean hang-up, then exit 1 as "interrupted")
-        alice.kill(signal.SIGTERM)
-        expect_exit(h, alice, 1)
-        expect_exit(h, bob, 0)
-        assert_ended(alice, "normal")
-        assert_ended(bob, "normal")
+        hang_up_by_sigterm(h, alice, bob)
 
 
 def hangup_test(who):
@@ -309,11 +315,7 @@ def test_signal_restart():
         assert_call_went_on(alice, bob)
 
         # Bob hangs up (SIGTERM: clean hang-up, exit 1 as "interrupted"): relayed as normal
-        bob.kill(signal.SIGTERM)
-        expect_exit(h, bob, 1)
-        expect_exit(h, alice, 0, timeout=15)
-        assert_ended(alice, "normal")
-        assert_ended(bob, "normal")
+        hang_up_by_sigterm(h, bob, alice, timeout=15)
         check(assert_same_call(alice, bob) == call, "the call id changed")
 
 
@@ -382,11 +384,7 @@ def test_signal_drop():
             wait_media_goes_on(h, peer, since[peer.user], "through the drop")
         assert_call_went_on(alice, bob)
 
-        alice.kill(signal.SIGTERM)
-        expect_exit(h, alice, 1)
-        expect_exit(h, bob, 0, timeout=15)
-        assert_ended(alice, "normal")
-        assert_ended(bob, "normal")
+        hang_up_by_sigterm(h, alice, bob, timeout=15)
 
 
 def wait_udp_listen(h, port):

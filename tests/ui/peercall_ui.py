@@ -5,6 +5,7 @@ GUI's PEERCALL_UI_TRACE lines, X input through xdotool, screenshots through xima
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -25,6 +26,30 @@ def log(*args):
 
 class Failure(Exception):
     pass
+
+
+def finish_run(procs, workdir, ok):
+    """After a UI test's peers stopped: fails on GLib criticals in their logs, prints the
+    workdir's logs when the test failed and removes it (unless PEERCALL_KEEP_WORKDIR is set).
+    Returns whether the test passed."""
+    criticals = ["%s: %s" % (p.name, line) for p in procs
+                 for line in unexpected_criticals(p.logfile.name)]
+    if criticals:
+        log("FAIL: GLib criticals in the peers' logs:")
+        for line in criticals:
+            log(line)
+        ok = False
+    if not ok:
+        for name in sorted(os.listdir(workdir)):
+            if name.endswith((".log", ".events", ".trace")):
+                with open(os.path.join(workdir, name), errors="replace") as f:
+                    content = f.read()
+                print("==== %s (last 4000 chars)\n%s" % (name, content[-4000:]), file=sys.stderr)
+    if os.environ.get("PEERCALL_KEEP_WORKDIR") is None:
+        shutil.rmtree(workdir, ignore_errors=True)
+    else:
+        log("kept", workdir)
+    return ok
 
 
 def wait_for(what, predicate, timeout):

@@ -31,7 +31,7 @@ import sys
 import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from peercall_ui import (Failure, Peer, Signal, find, log, unexpected_criticals,  # noqa: E402
+from peercall_ui import (Failure, Peer, Signal, find, finish_run, log,  # noqa: E402
                          wait_for)
 
 # tests/screen/screen-pattern.h: the quadrants of the pattern on display A.
@@ -372,23 +372,7 @@ def main():
             if h.stdin is not None:
                 h.stdin.close()
             stop(h)
-        criticals = ["%s: %s" % (p.name, line) for p in procs
-                     for line in unexpected_criticals(p.logfile.name)]
-        if criticals:
-            log("FAIL: GLib criticals in the peers' logs:")
-            for line in criticals:
-                log(line)
-            ok = False
-        if not ok:
-            for name in sorted(os.listdir(workdir)):
-                if name.endswith((".log", ".events", ".trace")):
-                    with open(os.path.join(workdir, name), errors="replace") as f:
-                        content = f.read()
-                    print("==== %s (last 4000 chars)\n%s" % (name, content[-4000:]), file=sys.stderr)
-        if os.environ.get("PEERCALL_KEEP_WORKDIR") is None:
-            shutil.rmtree(workdir, ignore_errors=True)
-        else:
-            log("kept", workdir)
+        ok = finish_run(procs, workdir, ok)
     print("ui-screen-share: %s" % ("ok" if ok else "FAILED"))
     return 0 if ok else 1
 

@@ -13,14 +13,13 @@ headless peers, driven with real X input (xdotool).
 Screenshots land in $PEERCALL_SCREENSHOT_DIR (the build directory)."""
 
 import os
-import shutil
 import sys
 import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from peercall_ui import (Failure, Peer, Signal, find, find_window, focus, log, region_difference,
-                         region_stats, screenshot_png, screenshot_rgb, unexpected_criticals,
-                         wait_for, xdotool)
+from peercall_ui import (Failure, Peer, Signal, find, find_window, finish_run, focus, log,
+                         region_difference, region_stats, screenshot_png, screenshot_rgb, wait_for,
+                         xdotool)
 
 # The main window opens at 0,0 with the schema's default size 960x640 (no window manager).
 # The video area of the call view, clear of the header, the controls and the self view.
@@ -140,23 +139,7 @@ def main():
         for p in procs:
             p.stop()
         signal.stop()
-        criticals = ["%s: %s" % (p.name, line) for p in procs
-                     for line in unexpected_criticals(p.logfile.name)]
-        if criticals:
-            log("FAIL: GLib criticals in the peers' logs:")
-            for line in criticals:
-                log(line)
-            ok = False
-        if not ok:
-            for name in sorted(os.listdir(workdir)):
-                if name.endswith((".log", ".events", ".trace")):
-                    with open(os.path.join(workdir, name), errors="replace") as f:
-                        content = f.read()
-                    print("==== %s (last 4000 chars)\n%s" % (name, content[-4000:]), file=sys.stderr)
-        if os.environ.get("PEERCALL_KEEP_WORKDIR") is None:
-            shutil.rmtree(workdir, ignore_errors=True)
-        else:
-            log("kept", workdir)
+        ok = finish_run(procs, workdir, ok)
     print("ui: %s" % ("ok" if ok else "FAILED"))
     return 0 if ok else 1
 
