@@ -20,6 +20,7 @@ typedef enum
   PC_MEDIA_ERROR_DEVICE_BUSY,   /* camera in use by another program */
   PC_MEDIA_ERROR_ICE_FAILED,
   PC_MEDIA_ERROR_SCREENCAST,    /* portal refused/cancelled, or no screen to capture */
+  PC_MEDIA_ERROR_DTLS_FINGERPRINT, /* the peer's DTLS certificate is not the one its SDP announced */
 } PcMediaError;
 
 typedef enum

@@ -272,8 +272,28 @@ class Harness:
         self.processes.append(proc)
         return proc
 
-    def start_peer(self, user, *args, sources=True, wait_registered=True):
-        argv = [PEERCALL, "--headless", "--server", self.server_url, "--user", user,
+    def start_tamper_proxy(self, mode):
+        """tests/calls/tamper-proxy between the peers and the running server (mode "tamper":
+        every a=fingerprint rewritten, "pass": relayed unchanged); returns its ws:// URL for
+        start_peer(url=...)."""
+        binary = os.path.join(os.environ["PEERCALL_BUILD_ROOT"], "tests", "calls", "tamper-proxy")
+        proc = self.start_process(f"tamper-proxy-{mode}",
+                                  [binary, "--upstream", self.server_url, "--mode", mode])
+
+        def listening():
+            for line in proc.lines:
+                if line.startswith("listening on "):
+                    return line[len("listening on "):].strip()
+            if proc.returncode is not None:
+                raise TestFailure(f"tamper-proxy exited with {proc.returncode}")
+            return None
+
+        url = self.wait_until("tamper-proxy to listen", listening, 15)
+        log("tamper-proxy", mode, url)
+        return proc, url
+
+    def start_peer(self, user, *args, sources=True, wait_registered=True, url=None):
+        argv = [PEERCALL, "--headless", "--server", url or self.server_url, "--user", user,
                 "--local-address", "127.0.0.1", "--events", "-"]
         if sources:
             if not any(a.startswith("--video-source") for a in args):

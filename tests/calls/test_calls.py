@@ -429,6 +429,23 @@ def test_relay():
             assert_media(peer, ["video"], 30)
 
 
+def test_dtls_pass():
+    """The tampering proxy in pass-through mode between both peers and the server: a normal call
+    (the proxy itself breaks nothing, so dtls-tamper's failure is the fingerprint check's)."""
+    with Harness(timeout=150) as h:
+        h.start_server()
+        proxy, url = h.start_tamper_proxy("pass")
+        stop = ["--exit-after-frames", "30"]
+        bob = h.start_peer("bob", "--auto-answer", *stop, url=url)
+        alice = h.start_peer("alice", "--call", "bob", *stop, url=url)
+        expect_exit(h, alice, 0)
+        expect_exit(h, bob, 0)
+        for peer in (alice, bob):
+            assert_media(peer, ["video", "audio"], 30)
+        check(not any(line.startswith("tampered") for line in proxy.lines),
+              "the pass-through proxy changed a message")
+
+
 if __name__ == "__main__":
     run({
         "video-audio": test_video_audio,
@@ -444,4 +461,5 @@ if __name__ == "__main__":
         "signal-drop": test_signal_drop,
         "outage-peer-gone": test_outage_peer_gone,
         "relay": test_relay,
+        "dtls-pass": test_dtls_pass,
     })
