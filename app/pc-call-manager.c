@@ -104,7 +104,12 @@ struct _PcCallManager
 
 G_DEFINE_TYPE (PcCallManager, pc_call_manager, G_TYPE_OBJECT)
 
-G_DEFINE_QUARK (pc - call - error - quark, pc_call_error)
+/* Spelled out: clang-format would put spaces into G_DEFINE_QUARK's dashed name. */
+GQuark
+pc_call_error_quark (void)
+{
+  return g_quark_from_static_string ("pc-call-error-quark");
+}
 
 static void end_call (PcCallManager *self,
                       PcCall *call,
