@@ -6,7 +6,6 @@
 
 #include "config.h"
 
-#include <string.h>
 #ifdef __linux__
 #include <linux/sockios.h>
 #include <netinet/in.h>
@@ -20,10 +19,9 @@
 #include "pc-credentials.h"
 #include "pc-protocol.h"
 #include "pc-rate-limiter.h"
+#include "pc-server-http.h"
 #include "pc-signaling-server.h"
-#include "pc-web-root.h"
 
-#define N_ERROR_CODES (PC_PROTOCOL_ERROR_RATE_LIMITED + 1)
 #define HOUSEKEEPING_INTERVAL 1 /* seconds */
 #define CLOSE_GRACE_US (5 * G_USEC_PER_SEC)
 #define SHUTDOWN_FORCE_MS 1500 /* peers that don't answer our 1001 get cut after this */
@@ -96,7 +94,7 @@ struct _PcSignalingServer
   guint n_pending_calls;
   guint n_active_calls;
   guint64 n_relayed;
-  guint64 n_errors[N_ERROR_CODES];
+  guint64 n_errors[PC_SERVER_N_ERROR_CODES];
 
   GTask *shutdown_task;
   guint shutdown_force_id;
@@ -189,7 +187,7 @@ conn_send_error (PcConnection *conn,
   g_autoptr (PcMessage) message = pc_message_new (PC_MESSAGE_ERROR);
   va_list args;
 
-  if ((guint)code < N_ERROR_CODES)
+  if ((guint)code < PC_SERVER_N_ERROR_CODES)
     conn->server->n_errors[code]++;
 
   message->code = g_strdup (pc_protocol_error_to_code (code));
@@ -779,71 +777,6 @@ on_housekeeping (gpointer user_data)
 /* HTTP */
 
 static void
-append_metric (GString *out, const char *name, const char *type, const char *help, guint64 value)
-{
-  g_string_append_printf (out, "# HELP %s %s\n# TYPE %s %s\n%s %" G_GUINT64_FORMAT "\n", name, help,
-                          name, type, name, value);
-}
-
-static char *
-metrics_text (PcSignalingServer *self)
-{
-  GString *out = g_string_new (NULL);
-
-  append_metric (out, "peercall_connections", "gauge", "Open WebSocket connections.",
-                 g_hash_table_size (self->connections));
-  append_metric (out, "peercall_registered_users", "gauge", "Signed-in users.",
-                 g_hash_table_size (self->users));
-  append_metric (out, "peercall_active_calls", "gauge", "Answered calls in progress.",
-                 self->n_active_calls);
-  append_metric (out, "peercall_pending_calls", "gauge", "Calls ringing, not yet answered.",
-                 self->n_pending_calls);
-  append_metric (out, "peercall_messages_relayed_total", "counter",
-                 "Messages relayed from one user to another.", self->n_relayed);
-  g_string_append (out, "# HELP peercall_errors_total Error messages sent, by code.\n"
-                        "# TYPE peercall_errors_total counter\n");
-  for (guint i = 0; i < N_ERROR_CODES; i++)
-    g_string_append_printf (out, "peercall_errors_total{code=\"%s\"} %" G_GUINT64_FORMAT "\n",
-                            pc_protocol_error_to_code (i), self->n_errors[i]);
-  return g_string_free (out, FALSE);
-}
-
-static void
-serve_file (PcSignalingServer *self, SoupServerMessage *msg, const char *path)
-{
-  g_autoptr (GError) error = NULL;
-  g_autofree char *file = NULL;
-  g_autofree char *contents = NULL;
-  SoupMessageHeaders *headers = soup_server_message_get_response_headers (msg);
-  gsize len;
-
-  file = pc_web_root_resolve (self->web_root, path, &error);
-  if (file == NULL)
-    {
-      gboolean forbidden = g_error_matches (error, G_IO_ERROR, G_IO_ERROR_PERMISSION_DENIED);
-
-      soup_server_message_set_status (
-          msg, forbidden ? SOUP_STATUS_FORBIDDEN : SOUP_STATUS_NOT_FOUND, NULL);
-      soup_server_message_set_response (msg, "text/plain; charset=utf-8", SOUP_MEMORY_STATIC,
-                                        forbidden ? "forbidden\n" : "not found\n", 10);
-      return;
-    }
-  if (!g_file_get_contents (file, &contents, &len, &error))
-    {
-      g_warning ("Can't read %s: %s", file, error->message);
-      soup_server_message_set_status (msg, SOUP_STATUS_INTERNAL_SERVER_ERROR, NULL);
-      return;
-    }
-
-  soup_message_headers_replace (headers, "X-Content-Type-Options", "nosniff");
-  soup_message_headers_replace (headers, "Cache-Control", "no-cache");
-  soup_message_headers_replace (headers, "Referrer-Policy", "no-referrer");
-  soup_server_message_set_status (msg, SOUP_STATUS_OK, NULL);
-  soup_server_message_set_response (msg, pc_web_root_content_type (file), SOUP_MEMORY_TAKE,
-                                    g_steal_pointer (&contents), len);
-}
-
-static void
 on_http_request (SoupServer *soup,
                  SoupServerMessage *msg,
                  const char *path,
@@ -851,32 +784,16 @@ on_http_request (SoupServer *soup,
                  gpointer user_data)
 {
   PcSignalingServer *self = PC_SIGNALING_SERVER (user_data);
-  const char *method = soup_server_message_get_method (msg);
+  const PcServerMetrics metrics = {
+    .connections = g_hash_table_size (self->connections),
+    .registered_users = g_hash_table_size (self->users),
+    .active_calls = self->n_active_calls,
+    .pending_calls = self->n_pending_calls,
+    .messages_relayed = self->n_relayed,
+    .errors = self->n_errors,
+  };
 
-  if (g_strcmp0 (method, "GET") != 0 && g_strcmp0 (method, "HEAD") != 0)
-    {
-      soup_message_headers_replace (soup_server_message_get_response_headers (msg), "Allow",
-                                    "GET, HEAD");
-      soup_server_message_set_status (msg, SOUP_STATUS_METHOD_NOT_ALLOWED, NULL);
-      return;
-    }
-
-  if (g_strcmp0 (path, "/healthz") == 0)
-    {
-      soup_server_message_set_status (msg, SOUP_STATUS_OK, NULL);
-      soup_server_message_set_response (msg, "text/plain; charset=utf-8", SOUP_MEMORY_STATIC, "ok",
-                                        2);
-    }
-  else if (g_strcmp0 (path, "/metrics") == 0)
-    {
-      char *text = metrics_text (self);
-
-      soup_server_message_set_status (msg, SOUP_STATUS_OK, NULL);
-      soup_server_message_set_response (msg, "text/plain; version=0.0.4; charset=utf-8",
-                                        SOUP_MEMORY_TAKE, text, strlen (text));
-    }
-  else
-    serve_file (self, msg, path);
+  pc_server_http_handle (msg, path, self->web_root, &metrics);
 }
 
 /* Shutdown */
