@@ -4,24 +4,14 @@
 
 #include <gst/gst.h>
 
+#include "pc-call-stats.h"
 #include "pc-ice-config.h"
+#include "pc-media-error.h"
+#include "pc-media-prepare.h"
 #include "pc-media-source.h"
 #include "pc-screencast.h"
 
 G_BEGIN_DECLS
-
-#define PC_MEDIA_ERROR (pc_media_error_quark ())
-
-typedef enum
-{
-  PC_MEDIA_ERROR_PIPELINE,      /* an element is missing or a pipeline refused to start */
-  PC_MEDIA_ERROR_NEGOTIATION,   /* bad/unsupported remote description */
-  PC_MEDIA_ERROR_DEVICE_MISSING,/* camera / microphone absent: call goes on without it */
-  PC_MEDIA_ERROR_DEVICE_BUSY,   /* camera in use by another program */
-  PC_MEDIA_ERROR_ICE_FAILED,
-  PC_MEDIA_ERROR_SCREENCAST,    /* portal refused/cancelled, or no screen to capture */
-  PC_MEDIA_ERROR_DTLS_FINGERPRINT, /* the peer's DTLS certificate is not the one its SDP announced */
-} PcMediaError;
 
 typedef enum
 {
@@ -32,31 +22,6 @@ typedef enum
   PC_CONNECTION_STATE_FAILED,
   PC_CONNECTION_STATE_CLOSED,
 } PcConnectionState;
-
-/* A snapshot of get-stats, taken once a second while connected. */
-typedef struct
-{
-  double rtt_ms;        /* -1 when unknown */
-  double video_rx_fps;
-  double video_rx_kbps;
-  double video_tx_kbps;
-  double audio_rx_kbps;
-  double audio_tx_kbps;
-  gint64 packets_lost;
-  guint64 frames_decoded;
-  guint video_width;  /* last decoded remote frame */
-  guint video_height;
-  char *video_codec;  /* "VP8", "H264" */
-  char *audio_codec;
-  char *local_candidate_type;  /* host / srflx / prflx / relay */
-  char *remote_candidate_type;
-} PcCallStats;
-
-#define PC_TYPE_CALL_STATS (pc_call_stats_get_type ())
-GType pc_call_stats_get_type (void);
-PcCallStats *pc_call_stats_copy (const PcCallStats *stats);
-void pc_call_stats_free (PcCallStats *stats);
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (PcCallStats, pc_call_stats_free)
 
 #define PC_TYPE_CALL_SESSION (pc_call_session_get_type ())
 G_DECLARE_FINAL_TYPE (PcCallSession, pc_call_session, PC, CALL_SESSION, GObject)
@@ -182,15 +147,5 @@ guint64 pc_call_session_get_extra_frames_decoded (PcCallSession *self, const cha
 
 /* Stops media and closes the peer connection; idempotent. */
 void pc_call_session_close (PcCallSession *self);
-
-/* Generates the process-wide DTLS certificate and warms up the codecs in worker threads so the
- * first call does not pay for them. Call once at start-up. */
-void pc_call_session_prepare (void);
-
-/* Waits for the work pc_call_session_prepare () started: call before the process exits (a quick
- * run must not exit under a running warm-up or a half-made certificate). */
-void pc_call_session_wait_prepared (void);
-
-GQuark pc_media_error_quark (void);
 
 G_END_DECLS

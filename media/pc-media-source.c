@@ -8,7 +8,7 @@
 
 #include <gst/video/video.h>
 
-#include "pc-call-session.h"
+#include "pc-media-error.h"
 #include "pc-latency-stamp.h"
 #include "pc-media-source.h"
 
@@ -314,4 +314,41 @@ pc_media_source_create_audio (PcMediaSourceKind kind, const char *echo_probe_nam
                        "capsfilter caps=audio/x-raw,rate=48000,channels=1",
                        error);
     }
+}
+/* Picks the audio output once per process: a sink that reaches READY (a sound server or
+ * device exists), else fakesink, so a machine without audio output still takes calls. */
+const char *
+pc_media_source_audio_sink_factory (void)
+{
+  static gsize chosen = 0;
+
+  if (g_once_init_enter (&chosen))
+    {
+      const char *env = g_getenv ("PEERCALL_AUDIO_SINK");
+      const char *candidates[] = { "pulsesink", "pipewiresink", "alsasink", NULL };
+      const char *result = "fakesink";
+
+      if (env && *env)
+        result = g_intern_string (env);
+      else
+        for (guint i = 0; candidates[i]; i++)
+          {
+            GstElement *sink = gst_element_factory_make (candidates[i], NULL);
+            gboolean ok;
+
+            if (sink == NULL)
+              continue;
+            ok = gst_element_set_state (sink, GST_STATE_READY) == GST_STATE_CHANGE_SUCCESS;
+            gst_element_set_state (sink, GST_STATE_NULL);
+            gst_object_unref (sink);
+            if (ok)
+              {
+                result = candidates[i];
+                break;
+              }
+          }
+      g_debug ("Audio output: %s", result);
+      g_once_init_leave (&chosen, (gsize)result);
+    }
+  return (const char *)chosen;
 }

@@ -51,4 +51,8 @@ GstElement *pc_media_source_create_audio (PcMediaSourceKind kind,
                                           const char *echo_probe_name,
                                           GError **error);
 
+/* The audio output element factory for received audio: the first sink that reaches READY,
+ * else "fakesink" (PEERCALL_AUDIO_SINK overrides). Probed once per process; any thread. */
+const char *pc_media_source_audio_sink_factory (void);
+
 G_END_DECLS

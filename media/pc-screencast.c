@@ -12,7 +12,7 @@
 
 #include "pc-screencast.h"
 
-#include "pc-call-session.h" /* PC_MEDIA_ERROR */
+#include "pc-media-error.h"
 
 #include <X11/Xlib.h>
 #include <unistd.h>
