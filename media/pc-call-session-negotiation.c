@@ -473,9 +473,7 @@ pc_call_session_set_remote_description (PcCallSession *self,
       {
         const GstSDPMedia *media = gst_sdp_message_get_media (msg, i);
         const char *mid = gst_sdp_media_get_attribute_val (media, "mid");
-        /* (port 0 is no sign here: max-bundle offers use it for bundle-only m-lines) */
-        gboolean peer_sends = !gst_sdp_media_get_attribute_val (media, "inactive")
-                              && !gst_sdp_media_get_attribute_val (media, "recvonly");
+        gboolean peer_sends = pc_sdp_media_sends (media);
 
         g_array_append_val (sends, peer_sends);
         mids[i] = mid ? g_strdup (mid) : g_strdup_printf ("%u", i);
