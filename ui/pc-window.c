@@ -12,47 +12,7 @@
 #include "pc-preferences-window.h"
 #include "pc-ui-resources.h"
 #include "pc-ui-trace.h"
-#include "pc-window.h"
-
-#define USER_PATTERN "^[a-z0-9][a-z0-9._-]{0,63}$"
-
-struct _PcWindow
-{
-  AdwApplicationWindow parent_instance;
-
-  PcCallManager *manager;
-  GSettings *settings;
-  PcCall *call; /* the manager's current call, observed */
-  GtkFilterListModel *filtered_contacts;
-  GtkCustomFilter *filter;
-  PcIncomingCallDialog *incoming_dialog; /* weak */
-  GtkWindow *preferences;                /* weak */
-  char *search_text;
-  guint shown_contacts;
-  char *paint_note;          /* traced once the next frame is painted (test hook) */
-  guint account_changed : 1; /* while the preferences are open */
-  guint sign_in_pending : 1; /* account changed during a call */
-
-  AdwToastOverlay *toast_overlay;
-  GtkStack *main_stack;
-  AdwEntryRow *server_row;
-  AdwEntryRow *user_row;
-  AdwEntryRow *name_row;
-  GtkLabel *sign_in_error;
-  GtkButton *sign_in_button;
-  AdwWindowTitle *contacts_title;
-  GtkToggleButton *search_button;
-  GtkSearchBar *search_bar;
-  GtkSearchEntry *search_entry;
-  GtkStack *contacts_stack;
-  GtkListBox *contact_list;
-  GtkRevealer *banner_revealer;
-  GtkLabel *banner_label;
-  GtkSpinner *banner_spinner;
-  GtkImage *connection_indicator;
-  GtkSpinner *connecting_spinner;
-  PcCallView *call_view;
-};
+#include "pc-window-private.h"
 
 enum
 {
@@ -119,8 +79,8 @@ pc_window_show_page (PcWindow *self, const char *name)
   pc_window_note_paint (self, name);
 }
 
-static gboolean
-pc_window_call_is_shown (PcWindow *self)
+gboolean
+_pc_window_call_is_shown (PcWindow *self)
 {
   PcCallState state;
 
@@ -179,7 +139,7 @@ pc_window_update_page (PcWindow *self)
       return;
     }
 
-  if (pc_window_call_is_shown (self))
+  if (_pc_window_call_is_shown (self))
     {
       pc_call_view_set_call (self->call_view, self->call);
       pc_window_show_page (self, "call");
@@ -348,6 +308,12 @@ on_manager_incoming_call (PcWindow *self, PcCall *call, PcCallManager *manager)
     pc_window_notify_incoming (self, call);
 }
 
+void
+_pc_window_emit_sign_in (PcWindow *self)
+{
+  g_signal_emit (self, signals[SIGN_IN], 0);
+}
+
 static void
 pc_window_maybe_emit_sign_in (PcWindow *self)
 {
@@ -357,7 +323,7 @@ pc_window_maybe_emit_sign_in (PcWindow *self)
     return;
 
   self->sign_in_pending = FALSE;
-  g_signal_emit (self, signals[SIGN_IN], 0);
+  _pc_window_emit_sign_in (self);
 }
 
 static void
@@ -507,8 +473,8 @@ on_search_activate (PcWindow *self, GtkSearchEntry *entry)
     g_signal_emit_by_name (row, "activate");
 }
 
-static void
-pc_window_start_call (PcWindow *self, const char *user)
+void
+_pc_window_start_call (PcWindow *self, const char *user)
 {
   g_autoptr (PcCall) call = NULL;
   g_autoptr (GError) error = NULL;
@@ -531,7 +497,7 @@ on_contact_row_activated (PcWindow *self, GtkListBoxRow *row, GtkListBox *list)
   PcContact *contact = pc_contact_row_get_contact (PC_CONTACT_ROW (row));
 
   if (pc_contact_is_available (contact))
-    pc_window_start_call (self, pc_contact_get_user (contact));
+    _pc_window_start_call (self, pc_contact_get_user (contact));
 }
 
 static void
@@ -539,159 +505,6 @@ on_call_view_hang_up (PcWindow *self, PcCallView *view)
 {
   if (self->manager != NULL && self->call != NULL && pc_call_is_active (self->call))
     pc_call_manager_hangup (self->manager, self->call);
-}
-
-static void
-pc_window_sign_in_action (GtkWidget *widget, const char *action_name, GVariant *param)
-{
-  PcWindow *self = PC_WINDOW (widget);
-  g_autofree char *server
-      = g_strstrip (g_strdup (gtk_editable_get_text (GTK_EDITABLE (self->server_row))));
-  g_autofree char *user
-      = g_strstrip (g_strdup (gtk_editable_get_text (GTK_EDITABLE (self->user_row))));
-  g_autofree char *name
-      = g_strstrip (g_strdup (gtk_editable_get_text (GTK_EDITABLE (self->name_row))));
-  g_autofree char *scheme = g_uri_parse_scheme (server);
-  const char *problem = NULL;
-
-  if (scheme == NULL || !g_uri_is_valid (server, G_URI_FLAGS_NONE, NULL)
-      || (g_ascii_strcasecmp (scheme, "ws") != 0 && g_ascii_strcasecmp (scheme, "wss") != 0))
-    problem = _ ("The server address must start with ws:// or wss://, for example "
-                 "ws://example.org:8080/ws.");
-  else if (!g_regex_match_simple (USER_PATTERN, user, 0, 0))
-    problem = _ ("User names use lowercase letters, digits, dots, dashes and underscores, and "
-                 "start with a letter or digit.");
-  else if (g_utf8_strlen (name, -1) > 128)
-    problem = _ ("The display name is too long.");
-
-  gtk_widget_set_visible (GTK_WIDGET (self->sign_in_error), problem != NULL);
-  if (problem != NULL)
-    {
-      gtk_label_set_label (self->sign_in_error, problem);
-      return;
-    }
-
-  g_settings_delay (self->settings);
-  g_settings_set_string (self->settings, "server-url", server);
-  g_settings_set_string (self->settings, "user", user);
-  g_settings_set_string (self->settings, "display-name", *name != '\0' ? name : user);
-  g_settings_apply (self->settings);
-
-  pc_ui_trace ("sign-in", "user", user, "server", server, NULL);
-  g_signal_emit (self, signals[SIGN_IN], 0);
-}
-
-static void
-pc_window_call_action (GtkWidget *widget, const char *action_name, GVariant *param)
-{
-  pc_window_start_call (PC_WINDOW (widget), g_variant_get_string (param, NULL));
-}
-
-static void
-pc_window_reconnect_action (GtkWidget *widget, const char *action_name, GVariant *param)
-{
-  PcWindow *self = PC_WINDOW (widget);
-
-  if (self->manager != NULL)
-    pc_call_manager_connect (self->manager);
-  else
-    g_signal_emit (self, signals[SIGN_IN], 0);
-}
-
-static void
-pc_window_search_action (GtkWidget *widget, const char *action_name, GVariant *param)
-{
-  PcWindow *self = PC_WINDOW (widget);
-
-  if (g_strcmp0 (gtk_stack_get_visible_child_name (self->main_stack), "contacts") != 0)
-    return;
-
-  gtk_toggle_button_set_active (self->search_button, TRUE);
-  gtk_widget_grab_focus (GTK_WIDGET (self->search_entry));
-}
-
-static void
-pc_window_preferences_action (GtkWidget *widget, const char *action_name, GVariant *param)
-{
-  pc_window_show_preferences (PC_WINDOW (widget));
-}
-
-static void
-pc_window_about_action (GtkWidget *widget, const char *action_name, GVariant *param)
-{
-  const char *developers[] = { _ ("The Peercall developers"), NULL };
-  GtkWidget *about;
-
-  about = g_object_new (ADW_TYPE_ABOUT_WINDOW, "transient-for", widget, "application-name",
-                        _ ("Peercall"), "application-icon", APPLICATION_ID, "version",
-                        PACKAGE_VERSION, "comments", _ ("Private one-to-one video calls"),
-                        "developers", developers, "license-type", GTK_LICENSE_GPL_3_0,
-                        "translator-credits", _ ("translator-credits"), NULL);
-  gtk_window_present (GTK_WINDOW (about));
-}
-
-static void
-pc_window_toggle_fullscreen_action (GtkWidget *widget, const char *action_name, GVariant *param)
-{
-  GtkWindow *window = GTK_WINDOW (widget);
-
-  if (gtk_window_is_fullscreen (window))
-    gtk_window_unfullscreen (window);
-  else if (g_strcmp0 (gtk_stack_get_visible_child_name (PC_WINDOW (widget)->main_stack), "call")
-           == 0)
-    gtk_window_fullscreen (window);
-}
-
-/* Keyboard shortcuts for the call act on the call view only while it is shown. */
-static void
-pc_window_call_shortcut_action (GtkWidget *widget, const char *action_name, GVariant *param)
-{
-  PcWindow *self = PC_WINDOW (widget);
-  const char *call_action;
-
-  /* Escape leaves fullscreen first, as everywhere else; only then does it hang up. */
-  if (g_str_equal (action_name, "window.escape") && gtk_window_is_fullscreen (GTK_WINDOW (self)))
-    {
-      gtk_window_unfullscreen (GTK_WINDOW (self));
-      return;
-    }
-
-  if (!pc_window_call_is_shown (self))
-    return;
-
-  if (g_str_equal (action_name, "window.toggle-mute"))
-    call_action = "call.toggle-mute";
-  else if (g_str_equal (action_name, "window.toggle-camera"))
-    call_action = "call.toggle-camera";
-  else
-    call_action = "call.hang-up";
-
-  gtk_widget_activate_action (GTK_WIDGET (self->call_view), call_action, NULL);
-}
-
-static void
-pc_window_app_call_action (GSimpleAction *action, GVariant *param, gpointer user_data)
-{
-  PcWindow *self = PC_WINDOW (user_data);
-  const char *name = g_action_get_name (G_ACTION (action));
-  g_autoptr (GError) error = NULL;
-
-  gtk_window_present (GTK_WINDOW (self));
-
-  if (self->manager == NULL || self->call == NULL
-      || g_strcmp0 (pc_call_get_id (self->call), g_variant_get_string (param, NULL)) != 0
-      || pc_call_get_state (self->call) != PC_CALL_STATE_RINGING)
-    return;
-
-  if (g_str_equal (name, "decline-call"))
-    pc_call_manager_decline (self->manager, self->call, PC_CALL_END_DECLINED, &error);
-  else
-    pc_call_manager_accept (self->manager, self->call, g_str_equal (name, "accept-call"), &error);
-
-  if (error != NULL)
-    pc_window_show_toast (self, error->message, NULL);
-  if (self->incoming_dialog != NULL)
-    gtk_window_destroy (GTK_WINDOW (self->incoming_dialog));
 }
 
 static void
@@ -758,11 +571,6 @@ pc_window_constructed (GObject *object)
   g_autofree char *server = NULL;
   g_autofree char *user = NULL;
   g_autofree char *name = NULL;
-  static const GActionEntry app_entries[] = {
-    { "accept-call", pc_window_app_call_action, "s" },
-    { "accept-audio-call", pc_window_app_call_action, "s" },
-    { "decline-call", pc_window_app_call_action, "s" },
-  };
 
   G_OBJECT_CLASS (pc_window_parent_class)->constructed (object);
 
@@ -787,8 +595,7 @@ pc_window_constructed (GObject *object)
                            G_CONNECT_SWAPPED);
 
   if (app != NULL)
-    g_action_map_add_action_entries (G_ACTION_MAP (app), app_entries, G_N_ELEMENTS (app_entries),
-                                     self);
+    _pc_window_add_app_actions (self, G_ACTION_MAP (app));
 
   pc_window_update_connection (self);
   pc_window_update_page (self);
@@ -802,11 +609,7 @@ pc_window_dispose (GObject *object)
 
   /* The notification actions point at this window. */
   if (app != NULL)
-    {
-      g_action_map_remove_action (G_ACTION_MAP (app), "accept-call");
-      g_action_map_remove_action (G_ACTION_MAP (app), "accept-audio-call");
-      g_action_map_remove_action (G_ACTION_MAP (app), "decline-call");
-    }
+    _pc_window_remove_app_actions (G_ACTION_MAP (app));
 
   pc_window_set_manager (self, NULL);
   if (self->call != NULL)
@@ -934,38 +737,7 @@ pc_window_class_init (PcWindowClass *klass)
   gtk_widget_class_bind_template_callback (widget_class, on_contact_row_activated);
   gtk_widget_class_bind_template_callback (widget_class, on_call_view_hang_up);
 
-  gtk_widget_class_install_action (widget_class, "window.sign-in", NULL, pc_window_sign_in_action);
-  gtk_widget_class_install_action (widget_class, "window.call", "s", pc_window_call_action);
-  gtk_widget_class_install_action (widget_class, "window.reconnect", NULL,
-                                   pc_window_reconnect_action);
-  gtk_widget_class_install_action (widget_class, "window.preferences", NULL,
-                                   pc_window_preferences_action);
-  gtk_widget_class_install_action (widget_class, "window.search", NULL, pc_window_search_action);
-  gtk_widget_class_install_action (widget_class, "window.about", NULL, pc_window_about_action);
-  gtk_widget_class_install_action (widget_class, "window.toggle-fullscreen", NULL,
-                                   pc_window_toggle_fullscreen_action);
-  gtk_widget_class_install_action (widget_class, "window.toggle-mute", NULL,
-                                   pc_window_call_shortcut_action);
-  gtk_widget_class_install_action (widget_class, "window.toggle-camera", NULL,
-                                   pc_window_call_shortcut_action);
-  gtk_widget_class_install_action (widget_class, "window.hang-up", NULL,
-                                   pc_window_call_shortcut_action);
-  gtk_widget_class_install_action (widget_class, "window.escape", NULL,
-                                   pc_window_call_shortcut_action);
-
-  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_comma, GDK_CONTROL_MASK,
-                                       "window.preferences", NULL);
-  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_F11, 0, "window.toggle-fullscreen",
-                                       NULL);
-  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_d, GDK_CONTROL_MASK,
-                                       "window.toggle-mute", NULL);
-  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_e, GDK_CONTROL_MASK,
-                                       "window.toggle-camera", NULL);
-  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_w, GDK_CONTROL_MASK, "window.hang-up",
-                                       NULL);
-  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Escape, 0, "window.escape", NULL);
-  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_f, GDK_CONTROL_MASK, "window.search",
-                                       NULL);
+  _pc_window_class_actions_init (klass);
 }
 
 static void
