@@ -317,13 +317,158 @@ restart_before_answer (PcCallSession *self, GError **error)
   return FALSE;
 }
 
+/* A remote offer that collides with ours (perfect negotiation): the impolite peer ignores it
+ * (*@ignore), the polite one drops its own offer. FALSE with @error when starting over failed. */
+static gboolean
+resolve_offer_collision (PcCallSession *self, gboolean *ignore, GError **error)
+{
+  if (!self->polite)
+    {
+      /* Perfect negotiation: the impolite peer keeps its own offer. */
+      g_debug ("Ignoring colliding remote offer (impolite)");
+      *ignore = TRUE;
+      return TRUE;
+    }
+  /* webrtcbin 1.22 refuses rollback descriptions in every state, so the polite peer
+   * "rolls back" its unanswered first offer by starting over with a fresh webrtcbin
+   * (nothing is connected yet), then answers. Candidates it already sent for the
+   * dropped offer simply never pair. A collision in a later renegotiation cannot be
+   * undone in 1.22: the remote offer is ignored there (our sessions never renegotiate
+   * on their own, so only a peer's renegotiation could collide). */
+  if (self->negotiated_once)
+    {
+      g_warning ("Renegotiation collision: cannot roll back in webrtcbin 1.22, "
+                 "ignoring the remote offer");
+      *ignore = TRUE;
+      return TRUE;
+    }
+  g_debug ("Colliding remote offer: dropping our own offer (polite)");
+  g_mutex_lock (&self->lock);
+  self->offer_generation++;
+  g_mutex_unlock (&self->lock);
+  return restart_before_answer (self, error);
+}
+
+/* Answer with the offer's payload types (a browser decodes nothing otherwise), and its TWCC
+ * extension id. FALSE with @error when the media had to start over and could not. */
+static gboolean
+adopt_offer_codecs (PcCallSession *self, const GstSDPMessage *msg, GError **error)
+{
+  PcVideoCodec codec = self->video_codec;
+  g_autofree char *profile_level_id = NULL;
+  gint vpt, apt, twcc;
+
+  vpt = -1;
+  if (!pc_sdp_pick_video_codec (msg, pc_codec_h264_available (), &codec, &vpt, &profile_level_id)
+      && pc_sdp_find_pt (msg, "video", "H264") >= 0)
+    {
+      GError *media_error
+          = g_error_new (PC_MEDIA_ERROR, PC_MEDIA_ERROR_NEGOTIATION,
+                         "The peer offers no video format Peercall can use (VP8, or H.264 "
+                         "constrained baseline); video is off");
+      _pc_call_session_run_on_main (self, _pc_call_session_main_media_error, media_error,
+                                    (GDestroyNotify)g_error_free);
+    }
+  if (self->negotiated_once && codec != self->video_codec)
+    {
+      /* The running encoder stays: a renegotiation only keeps or drops its codec. */
+      codec = self->video_codec;
+      g_clear_pointer (&profile_level_id, g_free);
+      vpt = pc_sdp_find_pt (msg, "video", pc_video_codec_name (codec));
+    }
+  apt = pc_sdp_find_pt (msg, "audio", "OPUS");
+  twcc = pc_sdp_find_extmap (msg, TWCC_URI);
+  if ((vpt >= 0 && (guint)vpt != self->video_pt) || (apt >= 0 && (guint)apt != self->audio_pt)
+      || twcc != self->twcc_id || (vpt >= 0 && codec != self->video_codec)
+      || (profile_level_id && g_strcmp0 (profile_level_id, self->h264_profile_level_id) != 0))
+    {
+      if (vpt >= 0)
+        {
+          self->video_pt = vpt;
+          self->video_codec = codec;
+        }
+      if (profile_level_id)
+        {
+          g_free (self->h264_profile_level_id);
+          self->h264_profile_level_id = g_steal_pointer (&profile_level_id);
+        }
+      if (apt >= 0)
+        self->audio_pt = apt;
+      self->twcc_id = twcc;
+      if (!self->negotiated_once && self->playing)
+        {
+          /* The media already runs with our own payload types (the answerer starts at
+           * accept to be ready for the offer) and webrtcbin answers from the caps it
+           * received: start over with the offer's. Nothing is connected yet. */
+          g_debug ("Offer uses another codec or other payload types (%s %u, audio %u, TWCC "
+                   "%d): rebuilding the media",
+                   pc_video_codec_name (self->video_codec), self->video_pt, self->audio_pt,
+                   self->twcc_id);
+          if (!restart_before_answer (self, error))
+            return FALSE;
+        }
+      else
+        _pc_call_session_apply_codec_setup (self);
+    }
+  return TRUE;
+}
+
+/* What the rest of the call reads from the remote description (under the lock, from any
+ * thread): each m-line's mid and direction, its video m-lines and announced SSRCs. */
+static void
+remember_remote_media (PcCallSession *self, const GstSDPMessage *msg)
+{
+  guint n = gst_sdp_message_medias_len (msg);
+  GStrv mids = g_new0 (char *, n + 1);
+  GArray *sends = g_array_sized_new (FALSE, TRUE, sizeof (gboolean), n);
+  GArray *videos = g_array_new (FALSE, TRUE, sizeof (guint));
+  GHashTable *ssrcs = g_hash_table_new (NULL, NULL);
+  gint first_video = -1;
+
+  for (guint i = 0; i < n; i++)
+    {
+      const GstSDPMedia *media = gst_sdp_message_get_media (msg, i);
+      const char *mid = gst_sdp_media_get_attribute_val (media, "mid");
+      gboolean peer_sends = pc_sdp_media_sends (media);
+
+      g_array_append_val (sends, peer_sends);
+      mids[i] = mid ? g_strdup (mid) : g_strdup_printf ("%u", i);
+      if (g_strcmp0 (gst_sdp_media_get_media (media), "video") == 0)
+        {
+          g_array_append_val (videos, i);
+          if (first_video < 0)
+            first_video = i;
+        }
+      for (guint a = 0; a < gst_sdp_media_attributes_len (media); a++)
+        {
+          const GstSDPAttribute *attr = gst_sdp_media_get_attribute (media, a);
+          guint ssrc;
+
+          if (g_strcmp0 (attr->key, "ssrc") == 0 && attr->value
+              && sscanf (attr->value, "%u", &ssrc) == 1)
+            g_hash_table_insert (ssrcs, GUINT_TO_POINTER (ssrc), GUINT_TO_POINTER (i + 1));
+        }
+    }
+  g_mutex_lock (&self->lock);
+  g_strfreev (self->remote_mids);
+  self->remote_mids = mids;
+  g_clear_pointer (&self->remote_sends, g_array_unref);
+  self->remote_sends = sends;
+  self->first_remote_video_mline = first_video;
+  g_clear_pointer (&self->remote_video_mlines, g_array_unref);
+  self->remote_video_mlines = videos;
+  g_clear_pointer (&self->remote_ssrc_mlines, g_hash_table_unref);
+  self->remote_ssrc_mlines = ssrcs;
+  g_mutex_unlock (&self->lock);
+}
+
 gboolean
 pc_call_session_set_remote_description (PcCallSession *self,
                                         const char *sdp_type,
                                         const char *sdp,
                                         GError **error)
 {
-  GstSDPMessage *msg = NULL;
+  g_autoptr (GstSDPMessage) msg = NULL;
   GstWebRTCSessionDescription *desc;
   GstWebRTCSDPType type;
   RemoteData *d;
@@ -350,8 +495,6 @@ pc_call_session_set_remote_description (PcCallSession *self,
   if (gst_sdp_message_new_from_text (sdp, &msg) != GST_SDP_OK
       || gst_sdp_message_medias_len (msg) == 0)
     {
-      if (msg)
-        gst_sdp_message_free (msg);
       g_set_error (error, PC_MEDIA_ERROR, PC_MEDIA_ERROR_NEGOTIATION,
                    "The remote description is not valid SDP");
       return FALSE;
@@ -362,151 +505,19 @@ pc_call_session_set_remote_description (PcCallSession *self,
       gboolean collision
           = self->making_offer
             || _pc_call_session_get_signaling_state (self) != GST_WEBRTC_SIGNALING_STATE_STABLE;
-      gint vpt, apt, twcc;
+      gboolean ignore = FALSE;
 
-      if (collision && !self->polite)
-        {
-          /* Perfect negotiation: the impolite peer keeps its own offer. */
-          g_debug ("Ignoring colliding remote offer (impolite)");
-          gst_sdp_message_free (msg);
-          return TRUE;
-        }
-      if (collision)
-        {
-          /* webrtcbin 1.22 refuses rollback descriptions in every state, so the polite peer
-           * "rolls back" its unanswered first offer by starting over with a fresh webrtcbin
-           * (nothing is connected yet), then answers. Candidates it already sent for the
-           * dropped offer simply never pair. A collision in a later renegotiation cannot be
-           * undone in 1.22: the remote offer is ignored there (our sessions never renegotiate
-           * on their own, so only a peer's renegotiation could collide). */
-          if (self->negotiated_once)
-            {
-              g_warning ("Renegotiation collision: cannot roll back in webrtcbin 1.22, "
-                         "ignoring the remote offer");
-              gst_sdp_message_free (msg);
-              return TRUE;
-            }
-          g_debug ("Colliding remote offer: dropping our own offer (polite)");
-          g_mutex_lock (&self->lock);
-          self->offer_generation++;
-          g_mutex_unlock (&self->lock);
-          if (!restart_before_answer (self, error))
-            {
-              gst_sdp_message_free (msg);
-              return FALSE;
-            }
-        }
-
-      /* Answer with the offer's payload types (a browser decodes nothing otherwise), and
-       * its TWCC extension id. */
-      PcVideoCodec codec = self->video_codec;
-      g_autofree char *profile_level_id = NULL;
-
-      vpt = -1;
-      if (!pc_sdp_pick_video_codec (msg, pc_codec_h264_available (), &codec, &vpt,
-                                    &profile_level_id)
-          && pc_sdp_find_pt (msg, "video", "H264") >= 0)
-        {
-          GError *media_error
-              = g_error_new (PC_MEDIA_ERROR, PC_MEDIA_ERROR_NEGOTIATION,
-                             "The peer offers no video format Peercall can use (VP8, or H.264 "
-                             "constrained baseline); video is off");
-          _pc_call_session_run_on_main (self, _pc_call_session_main_media_error, media_error,
-                                        (GDestroyNotify)g_error_free);
-        }
-      if (self->negotiated_once && codec != self->video_codec)
-        {
-          /* The running encoder stays: a renegotiation only keeps or drops its codec. */
-          codec = self->video_codec;
-          g_clear_pointer (&profile_level_id, g_free);
-          vpt = pc_sdp_find_pt (msg, "video", pc_video_codec_name (codec));
-        }
-      apt = pc_sdp_find_pt (msg, "audio", "OPUS");
-      twcc = pc_sdp_find_extmap (msg, TWCC_URI);
-      if ((vpt >= 0 && (guint)vpt != self->video_pt) || (apt >= 0 && (guint)apt != self->audio_pt)
-          || twcc != self->twcc_id || (vpt >= 0 && codec != self->video_codec)
-          || (profile_level_id && g_strcmp0 (profile_level_id, self->h264_profile_level_id) != 0))
-        {
-          if (vpt >= 0)
-            {
-              self->video_pt = vpt;
-              self->video_codec = codec;
-            }
-          if (profile_level_id)
-            {
-              g_free (self->h264_profile_level_id);
-              self->h264_profile_level_id = g_steal_pointer (&profile_level_id);
-            }
-          if (apt >= 0)
-            self->audio_pt = apt;
-          self->twcc_id = twcc;
-          if (!self->negotiated_once && self->playing)
-            {
-              /* The media already runs with our own payload types (the answerer starts at
-               * accept to be ready for the offer) and webrtcbin answers from the caps it
-               * received: start over with the offer's. Nothing is connected yet. */
-              g_debug ("Offer uses another codec or other payload types (%s %u, audio %u, TWCC "
-                       "%d): rebuilding the media",
-                       pc_video_codec_name (self->video_codec), self->video_pt, self->audio_pt,
-                       self->twcc_id);
-              if (!restart_before_answer (self, error))
-                {
-                  gst_sdp_message_free (msg);
-                  return FALSE;
-                }
-            }
-          else
-            _pc_call_session_apply_codec_setup (self);
-        }
+      if (collision && !resolve_offer_collision (self, &ignore, error))
+        return FALSE;
+      if (ignore)
+        return TRUE;
+      if (!adopt_offer_codecs (self, msg, error))
+        return FALSE;
       _pc_call_session_ensure_playing (self);
     }
+  remember_remote_media (self, msg);
 
-  {
-    guint n = gst_sdp_message_medias_len (msg);
-    GStrv mids = g_new0 (char *, n + 1);
-    GArray *sends = g_array_sized_new (FALSE, TRUE, sizeof (gboolean), n);
-    GArray *videos = g_array_new (FALSE, TRUE, sizeof (guint));
-    GHashTable *ssrcs = g_hash_table_new (NULL, NULL);
-    gint first_video = -1;
-
-    for (guint i = 0; i < n; i++)
-      {
-        const GstSDPMedia *media = gst_sdp_message_get_media (msg, i);
-        const char *mid = gst_sdp_media_get_attribute_val (media, "mid");
-        gboolean peer_sends = pc_sdp_media_sends (media);
-
-        g_array_append_val (sends, peer_sends);
-        mids[i] = mid ? g_strdup (mid) : g_strdup_printf ("%u", i);
-        if (g_strcmp0 (gst_sdp_media_get_media (media), "video") == 0)
-          {
-            g_array_append_val (videos, i);
-            if (first_video < 0)
-              first_video = i;
-          }
-        for (guint a = 0; a < gst_sdp_media_attributes_len (media); a++)
-          {
-            const GstSDPAttribute *attr = gst_sdp_media_get_attribute (media, a);
-            guint ssrc;
-
-            if (g_strcmp0 (attr->key, "ssrc") == 0 && attr->value
-                && sscanf (attr->value, "%u", &ssrc) == 1)
-              g_hash_table_insert (ssrcs, GUINT_TO_POINTER (ssrc), GUINT_TO_POINTER (i + 1));
-          }
-      }
-    g_mutex_lock (&self->lock);
-    g_strfreev (self->remote_mids);
-    self->remote_mids = mids;
-    g_clear_pointer (&self->remote_sends, g_array_unref);
-    self->remote_sends = sends;
-    self->first_remote_video_mline = first_video;
-    g_clear_pointer (&self->remote_video_mlines, g_array_unref);
-    self->remote_video_mlines = videos;
-    g_clear_pointer (&self->remote_ssrc_mlines, g_hash_table_unref);
-    self->remote_ssrc_mlines = ssrcs;
-    g_mutex_unlock (&self->lock);
-  }
-
-  desc = gst_webrtc_session_description_new (type, msg);
+  desc = gst_webrtc_session_description_new (type, g_steal_pointer (&msg));
   d = g_new0 (RemoteData, 1);
   d->self = g_object_ref (self);
   d->is_offer = type == GST_WEBRTC_SDP_TYPE_OFFER;

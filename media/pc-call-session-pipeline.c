@@ -384,25 +384,10 @@ link_video_payloader (PcCallSession *self)
   return fixup;
 }
 
-gboolean
-_pc_call_session_build_pipeline (PcCallSession *self, GError **error)
+/* webrtcbin with ICE configured and the session's handlers connected. */
+static gboolean
+add_webrtcbin (PcCallSession *self, GError **error)
 {
-  g_autoptr (GstPad) vsink = NULL;
-  g_autoptr (GstPad) asink = NULL;
-  g_autoptr (GstPad) probe_pad = NULL;
-  g_autoptr (GstCaps) vcaps = NULL;
-  g_autoptr (GstCaps) bgra = NULL;
-  g_autoptr (GstCaps) acaps = NULL;
-  GstElement *vconvert, *vscale, *vtee, *vqueue, *pqueue, *pconvert, *psink;
-  GstElement *asrc, *aconvert, *aresample, *aqueue, *aenc;
-  GstElement *pay_out = NULL;
-  GstAppSinkCallbacks local_callbacks = { .new_sample = _pc_call_session_on_local_video_sample };
-  static gint counter = 0;
-  g_autofree char *name = g_strdup_printf ("peercall-call-%d", g_atomic_int_add (&counter, 1));
-  g_autofree char *probe_name = NULL;
-
-  self->pipeline = gst_pipeline_new (name);
-  gst_object_ref_sink (self->pipeline);
   self->webrtc = gst_element_factory_make_full ("webrtcbin", "name", "webrtc", "bundle-policy",
                                                 GST_WEBRTC_BUNDLE_POLICY_MAX_BUNDLE, "latency",
                                                 self->jitterbuffer_latency, NULL);
@@ -437,19 +422,33 @@ _pc_call_session_build_pipeline (PcCallSession *self, GError **error)
                         G_CALLBACK (_pc_call_session_on_new_jitterbuffer), self);
   }
 
-  /* Echo cancellation: the probe must exist before webrtcdsp starts; it is linked into the
-   * playback chain when the remote audio arrives. */
-  if (pc_media_source_resolve (self->audio_kind, FALSE) == PC_MEDIA_SOURCE_MIC)
-    {
-      probe_name = g_strdup_printf ("%s-echo-probe", name);
-      self->echo_probe = gst_element_factory_make ("webrtcechoprobe", probe_name);
-      if (self->echo_probe)
-        gst_bin_add (GST_BIN (self->pipeline), self->echo_probe);
-      else
-        g_clear_pointer (&probe_name, g_free);
-    }
+  return TRUE;
+}
 
-  /* Audio: source -> convert -> volume (mute) -> opus -> pay -> webrtcbin */
+/* Echo cancellation: the probe must exist before webrtcdsp starts; it is linked into the
+ * playback chain when the remote audio arrives. Returns the probe's name for the source, or
+ * NULL without a microphone (or without webrtcdsp). */
+static char *
+add_echo_probe (PcCallSession *self, const char *pipeline_name)
+{
+  g_autofree char *probe_name = NULL;
+
+  if (pc_media_source_resolve (self->audio_kind, FALSE) != PC_MEDIA_SOURCE_MIC)
+    return NULL;
+  probe_name = g_strdup_printf ("%s-echo-probe", pipeline_name);
+  self->echo_probe = gst_element_factory_make ("webrtcechoprobe", probe_name);
+  if (self->echo_probe == NULL)
+    return NULL;
+  gst_bin_add (GST_BIN (self->pipeline), self->echo_probe);
+  return g_steal_pointer (&probe_name);
+}
+
+/* Audio: source -> convert -> volume (mute) -> opus -> pay (linked to webrtcbin later) */
+static gboolean
+add_audio_send (PcCallSession *self, const char *probe_name, GError **error)
+{
+  GstElement *asrc, *aconvert, *aresample, *aqueue, *aenc;
+
   {
     g_autoptr (GError) src_error = NULL;
 
@@ -490,36 +489,21 @@ _pc_call_session_build_pipeline (PcCallSession *self, GError **error)
     }
   g_object_set (self->volume, "mute", self->muted, NULL);
 
-  /* Video: source -> convert/scale to the send size -> tee -> vp8 -> pay -> webrtcbin
-   *                                                       \-> valve -> BGRA -> local preview */
-  self->video_src = create_video_source (self, self->video_kind);
-  vconvert = _pc_call_session_make ("videoconvert", "vconvert", error);
-  vscale = _pc_call_session_make ("videoscale", NULL, error);
-  self->video_caps = _pc_call_session_make ("capsfilter", NULL, error);
-  vtee = _pc_call_session_make ("tee", NULL, error);
-  vqueue = _pc_call_session_make ("queue", NULL, error);
-  if (self->video_codec == PC_VIDEO_CODEC_H264)
-    {
-      self->vencoder = _pc_call_session_make (pc_codec_h264_encoder_factory (), "vencoder", error);
-      self->vpay = _pc_call_session_make ("rtph264pay", "vpay", error);
-    }
-  else
-    {
-      self->vencoder = _pc_call_session_make ("vp8enc", "vencoder", error);
-      self->vpay = _pc_call_session_make ("rtpvp8pay", "vpay", error);
-    }
-  pqueue = _pc_call_session_make ("queue", NULL, error);
-  self->preview_valve = _pc_call_session_make ("valve", NULL, error);
-  pconvert = _pc_call_session_make ("videoconvert", NULL, error);
-  psink = _pc_call_session_make ("appsink", NULL, error);
-  if (!self->video_src || !vconvert || !vscale || !self->video_caps || !vtee || !vqueue
-      || !self->vencoder || !self->vpay || !pqueue || !self->preview_valve || !pconvert || !psink)
-    {
-      if (error && *error == NULL)
-        g_set_error (error, PC_MEDIA_ERROR, PC_MEDIA_ERROR_PIPELINE,
-                     "Cannot create the video chain");
-      return FALSE;
-    }
+  return TRUE;
+}
+
+/* Send size, queues, encoder and payloader settings of the video chain. */
+static void
+configure_video_send (PcCallSession *self,
+                      GstElement *vscale,
+                      GstElement *vqueue,
+                      GstElement *pqueue,
+                      GstElement *psink)
+{
+  static const GstAppSinkCallbacks local_callbacks
+      = { .new_sample = _pc_call_session_on_local_video_sample };
+  g_autoptr (GstCaps) vcaps = NULL;
+  g_autoptr (GstCaps) bgra = NULL;
 
   vcaps = gst_caps_new_simple ("video/x-raw", "format", G_TYPE_STRING, "I420", "width", G_TYPE_INT,
                                (gint)self->video_width, "height", G_TYPE_INT,
@@ -564,7 +548,50 @@ _pc_call_session_build_pipeline (PcCallSession *self, GError **error)
   bgra = gst_caps_from_string ("video/x-raw,format=BGRA");
   g_object_set (psink, "caps", bgra, "sync", FALSE, "max-buffers", 1, "drop", TRUE,
                 "enable-last-sample", FALSE, NULL);
-  gst_app_sink_set_callbacks (GST_APP_SINK (psink), &local_callbacks, self, NULL);
+  gst_app_sink_set_callbacks (GST_APP_SINK (psink), (GstAppSinkCallbacks *)&local_callbacks, self,
+                              NULL);
+}
+
+/* Video: source -> convert/scale to the send size -> tee -> encoder -> pay (-> webrtcbin later)
+ *                                                      \-> valve -> BGRA -> local preview
+ * Returns the element whose src pad goes to webrtcbin. */
+static GstElement *
+add_video_send (PcCallSession *self, GError **error)
+{
+  g_autoptr (GstPad) probe_pad = NULL;
+  GstElement *vconvert, *vscale, *vtee, *vqueue, *pqueue, *pconvert, *psink;
+  GstElement *pay_out = NULL;
+
+  self->video_src = create_video_source (self, self->video_kind);
+  vconvert = _pc_call_session_make ("videoconvert", "vconvert", error);
+  vscale = _pc_call_session_make ("videoscale", NULL, error);
+  self->video_caps = _pc_call_session_make ("capsfilter", NULL, error);
+  vtee = _pc_call_session_make ("tee", NULL, error);
+  vqueue = _pc_call_session_make ("queue", NULL, error);
+  if (self->video_codec == PC_VIDEO_CODEC_H264)
+    {
+      self->vencoder = _pc_call_session_make (pc_codec_h264_encoder_factory (), "vencoder", error);
+      self->vpay = _pc_call_session_make ("rtph264pay", "vpay", error);
+    }
+  else
+    {
+      self->vencoder = _pc_call_session_make ("vp8enc", "vencoder", error);
+      self->vpay = _pc_call_session_make ("rtpvp8pay", "vpay", error);
+    }
+  pqueue = _pc_call_session_make ("queue", NULL, error);
+  self->preview_valve = _pc_call_session_make ("valve", NULL, error);
+  pconvert = _pc_call_session_make ("videoconvert", NULL, error);
+  psink = _pc_call_session_make ("appsink", NULL, error);
+  if (!self->video_src || !vconvert || !vscale || !self->video_caps || !vtee || !vqueue
+      || !self->vencoder || !self->vpay || !pqueue || !self->preview_valve || !pconvert || !psink)
+    {
+      if (error && *error == NULL)
+        g_set_error (error, PC_MEDIA_ERROR, PC_MEDIA_ERROR_PIPELINE,
+                     "Cannot create the video chain");
+      return NULL;
+    }
+
+  configure_video_send (self, vscale, vqueue, pqueue, psink);
 
   gst_bin_add_many (GST_BIN (self->pipeline), self->video_src, vconvert, vscale, self->video_caps,
                     vtee, vqueue, self->vencoder, self->vpay, pqueue, self->preview_valve, pconvert,
@@ -580,7 +607,7 @@ _pc_call_session_build_pipeline (PcCallSession *self, GError **error)
       || !gst_element_link_many (vtee, pqueue, self->preview_valve, pconvert, psink, NULL))
     {
       g_set_error (error, PC_MEDIA_ERROR, PC_MEDIA_ERROR_PIPELINE, "Cannot link the video chain");
-      return FALSE;
+      return NULL;
     }
   probe_pad = gst_element_get_static_pad (self->video_caps, "src");
   gst_pad_add_probe (probe_pad, GST_PAD_PROBE_TYPE_BUFFER, on_outgoing_frame, self, NULL);
@@ -590,7 +617,16 @@ _pc_call_session_build_pipeline (PcCallSession *self, GError **error)
                        NULL);
   }
 
-  /* One transceiver per kind, audio first like browsers. */
+  return pay_out;
+}
+
+/* One transceiver per kind, audio first like browsers, fed by the payloaders. */
+static gboolean
+link_to_webrtcbin (PcCallSession *self, GstElement *pay_out, GError **error)
+{
+  g_autoptr (GstPad) vsink = NULL;
+  g_autoptr (GstPad) asink = NULL;
+
   asink = gst_element_request_pad_simple (self->webrtc, "sink_%u");
   vsink = gst_element_request_pad_simple (self->webrtc, "sink_%u");
   if (asink == NULL || vsink == NULL)
@@ -618,6 +654,25 @@ _pc_call_session_build_pipeline (PcCallSession *self, GError **error)
       }
   }
   return TRUE;
+}
+
+gboolean
+_pc_call_session_build_pipeline (PcCallSession *self, GError **error)
+{
+  static gint counter = 0;
+  g_autofree char *name = g_strdup_printf ("peercall-call-%d", g_atomic_int_add (&counter, 1));
+  g_autofree char *probe_name = NULL;
+  GstElement *pay_out;
+
+  self->pipeline = gst_pipeline_new (name);
+  gst_object_ref_sink (self->pipeline);
+  if (!add_webrtcbin (self, error))
+    return FALSE;
+  probe_name = add_echo_probe (self, name);
+  if (!add_audio_send (self, probe_name, error))
+    return FALSE;
+  pay_out = add_video_send (self, error);
+  return pay_out != NULL && link_to_webrtcbin (self, pay_out, error);
 }
 
 static gboolean

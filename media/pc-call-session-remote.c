@@ -223,6 +223,165 @@ link_remote_chain (PcCallSession *self, GstPad *pad, GstElement **elements, guin
   return gst_pad_link (pad, sinkpad) == GST_PAD_LINK_OK;
 }
 
+/* Which m-line @rv receives (the first video one of the remote description is the main
+ * video), its mid, and for the main one the SSRC stats tell it by. */
+static void
+identify_remote_video (PcCallSession *self, RemoteVideo *rv, GstPad *pad, const GstStructure *s)
+{
+  g_autoptr (GstWebRTCRTPTransceiver) trans = NULL;
+  guint ssrc = 0;
+
+  if (g_object_class_find_property (G_OBJECT_GET_CLASS (pad), "transceiver"))
+    g_object_get (pad, "transceiver", &trans, NULL);
+  if (trans)
+    g_object_get (trans, "mlineindex", &rv->mline, NULL);
+  gst_structure_get_uint (s, "ssrc", &ssrc);
+  g_mutex_lock (&self->lock);
+  /* webrtcbin 1.22 may hand a bundled stream a pad whose transceiver belongs to another
+   * m-line (even an audio one): the SSRC the remote description announced decides. */
+  {
+    guint from_ssrc = self->remote_ssrc_mlines ? GPOINTER_TO_UINT (
+                          g_hash_table_lookup (self->remote_ssrc_mlines, GUINT_TO_POINTER (ssrc)))
+                                               : 0;
+    gboolean video_mline = FALSE;
+
+    if (from_ssrc > 0)
+      rv->mline = from_ssrc - 1;
+    for (guint i = 0; self->remote_video_mlines && i < self->remote_video_mlines->len; i++)
+      video_mline |= g_array_index (self->remote_video_mlines, guint, i) == rv->mline;
+    if (self->remote_video_mlines == NULL || self->remote_video_mlines->len <= 1)
+      rv->main = TRUE; /* one video m-line: whatever webrtcbin says, it is the main one */
+    else if (video_mline)
+      rv->main = rv->mline == (guint)self->first_remote_video_mline;
+    else
+      rv->main = self->remote_video_sink == NULL;
+    if (rv->main && self->first_remote_video_mline >= 0)
+      rv->mline = self->first_remote_video_mline;
+  }
+  if (self->remote_mids && rv->mline < g_strv_length (self->remote_mids))
+    rv->mid = g_strdup (self->remote_mids[rv->mline]);
+  else
+    rv->mid = g_strdup_printf ("%u", rv->mline);
+  /* Stats tell the main video from audio by SSRC. */
+  if (rv->main && ssrc)
+    self->remote_video_ssrc = ssrc;
+  g_mutex_unlock (&self->lock);
+}
+
+/* depay ! (parse !) decoder ! convert ! appsink for one remote video m-line. */
+static gboolean
+add_remote_video_chain (PcCallSession *self,
+                        GstPad *pad,
+                        const GstStructure *s,
+                        const char *encoding)
+{
+  gboolean h264 = g_strcmp0 (encoding, "H264") == 0;
+  const char *decoder_factory = h264 ? pc_codec_h264_decoder_factory () : "vp8dec";
+  GstElement *sink = gst_element_factory_make ("appsink", NULL);
+  g_autoptr (GstCaps) bgra = gst_caps_from_string ("video/x-raw,format=BGRA");
+  GstAppSinkCallbacks callbacks = { .new_sample = on_remote_video_sample };
+  RemoteVideo *rv = g_new0 (RemoteVideo, 1);
+  GstElement *chain[5];
+  GstElement *depay, *decoder;
+  guint n_chain = 0;
+  gboolean ok;
+
+  chain[n_chain++] = depay = gst_element_factory_make (h264 ? "rtph264depay" : "rtpvp8depay", NULL);
+  if (h264)
+    chain[n_chain++] = gst_element_factory_make ("h264parse", NULL);
+  chain[n_chain++] = decoder
+      = decoder_factory ? gst_element_factory_make (decoder_factory, NULL) : NULL;
+  chain[n_chain++] = gst_element_factory_make ("videoconvert", NULL);
+  chain[n_chain++] = sink;
+
+  rv->self = self;
+  rv->pad = gst_object_ref (pad);
+  identify_remote_video (self, rv, pad, s);
+  g_debug ("Remote video m-line %u (mid %s): %s", rv->mline, rv->mid,
+           rv->main ? "main video" : "extra track");
+
+  if (sink)
+    {
+      /* No clock sync here: the jitterbuffer already releases frames at their time
+       * (after "latency"); syncing again against a clock mapping we do not control
+       * stalled delivery in tests (2 fps instead of 30). A small queue that drops the
+       * oldest keeps a slow consumer from building up delay. */
+      g_object_set (sink, "caps", bgra, "sync", FALSE, "max-buffers", 2, "drop", TRUE,
+                    "enable-last-sample", FALSE, NULL);
+      if (rv->main)
+        gst_app_sink_set_callbacks (GST_APP_SINK (sink), &callbacks, self, NULL);
+      else
+        {
+          callbacks.new_sample = on_extra_video_sample;
+          gst_app_sink_set_callbacks (GST_APP_SINK (sink), &callbacks, rv, NULL);
+        }
+      if (decoder && g_object_class_find_property (G_OBJECT_GET_CLASS (decoder), "threads"))
+        g_object_set (decoder, "threads", 1, NULL); /* see the encoder's threads */
+      /* After a loss, ask the sender for a keyframe (PLI) at once instead of decoding
+       * garbage until the next scheduled one (up to 10 s away). */
+      if (depay && g_object_class_find_property (G_OBJECT_GET_CLASS (depay), "wait-for-keyframe"))
+        g_object_set (depay, "request-keyframe", TRUE, "wait-for-keyframe", TRUE, NULL);
+      if (rv->main && depay)
+        {
+          g_autoptr (GstPad) depay_src = gst_element_get_static_pad (depay, "src");
+          gst_pad_add_probe (depay_src, GST_PAD_PROBE_TYPE_BUFFER,
+                             _pc_call_session_on_depayloaded_frame, self, NULL);
+        }
+    }
+  for (guint i = 0; i < n_chain; i++)
+    rv->elements[i] = chain[i] ? gst_object_ref (chain[i]) : NULL;
+  ok = link_remote_chain (self, pad, chain, n_chain);
+  g_mutex_lock (&self->lock);
+  if (ok && rv->main)
+    {
+      g_clear_object (&self->remote_video_sink);
+      self->remote_video_sink = gst_object_ref (sink);
+    }
+  g_ptr_array_add (self->remote_videos, rv);
+  g_mutex_unlock (&self->lock);
+  return ok;
+}
+
+/* depay ! opusdec ! convert ! resample (! echo probe) ! audio output. */
+static gboolean
+add_remote_audio_chain (PcCallSession *self, GstPad *pad, const GstStructure *s)
+{
+  GstElement *dec = gst_element_factory_make ("opusdec", NULL);
+  guint ssrc = 0;
+  GstElement *audio_sink = gst_element_factory_make (pc_media_source_audio_sink_factory (), NULL);
+  GstElement *chain[7];
+  guint n = 0;
+
+  if (gst_structure_get_uint (s, "ssrc", &ssrc))
+    {
+      g_mutex_lock (&self->lock);
+      self->remote_audio_ssrc = ssrc;
+      g_mutex_unlock (&self->lock);
+    }
+  if (audio_sink == NULL)
+    audio_sink = gst_element_factory_make ("fakesink", NULL);
+  /* Without an audio device nothing needs pacing: the jitterbuffer already does it. */
+  if (g_str_equal (pc_media_source_audio_sink_factory (), "fakesink"))
+    g_object_set (audio_sink, "sync", FALSE, NULL);
+  chain[n++] = gst_element_factory_make ("rtpopusdepay", NULL);
+  chain[n++] = dec;
+  chain[n++] = gst_element_factory_make ("audioconvert", NULL);
+  chain[n++] = gst_element_factory_make ("audioresample", NULL);
+  if (self->echo_probe)
+    {
+      g_autoptr (GstPad) probe_sink = gst_element_get_static_pad (self->echo_probe, "sink");
+      if (!gst_pad_is_linked (probe_sink))
+        chain[n++] = self->echo_probe;
+    }
+  chain[n++] = audio_sink;
+  if (dec)
+    {
+      g_autoptr (GstPad) decsrc = gst_element_get_static_pad (dec, "src");
+      gst_pad_add_probe (decsrc, GST_PAD_PROBE_TYPE_BUFFER, on_first_audio, self, NULL);
+    }
+  return link_remote_chain (self, pad, chain, n);
+}
+
 void
 _pc_call_session_on_pad_added (GstElement *webrtc, GstPad *pad, PcCallSession *self)
 {
@@ -240,148 +399,9 @@ _pc_call_session_on_pad_added (GstElement *webrtc, GstPad *pad, PcCallSession *s
   encoding = gst_structure_get_string (s, "encoding-name");
 
   if (g_strcmp0 (encoding, "VP8") == 0 || g_strcmp0 (encoding, "H264") == 0)
-    {
-      gboolean h264 = g_strcmp0 (encoding, "H264") == 0;
-      const char *decoder_factory = h264 ? pc_codec_h264_decoder_factory () : "vp8dec";
-      GstElement *sink = gst_element_factory_make ("appsink", NULL);
-      g_autoptr (GstCaps) bgra = gst_caps_from_string ("video/x-raw,format=BGRA");
-      GstAppSinkCallbacks callbacks = { .new_sample = on_remote_video_sample };
-      g_autoptr (GstWebRTCRTPTransceiver) trans = NULL;
-      RemoteVideo *rv = g_new0 (RemoteVideo, 1);
-      guint ssrc = 0;
-      GstElement *chain[5];
-      GstElement *depay, *decoder;
-      guint n_chain = 0;
-
-      chain[n_chain++] = depay
-          = gst_element_factory_make (h264 ? "rtph264depay" : "rtpvp8depay", NULL);
-      if (h264)
-        chain[n_chain++] = gst_element_factory_make ("h264parse", NULL);
-      chain[n_chain++] = decoder
-          = decoder_factory ? gst_element_factory_make (decoder_factory, NULL) : NULL;
-      chain[n_chain++] = gst_element_factory_make ("videoconvert", NULL);
-      chain[n_chain++] = sink;
-
-      /* Which m-line: the first video one of the remote description is the main video. */
-      rv->self = self;
-      rv->pad = gst_object_ref (pad);
-      if (g_object_class_find_property (G_OBJECT_GET_CLASS (pad), "transceiver"))
-        g_object_get (pad, "transceiver", &trans, NULL);
-      if (trans)
-        g_object_get (trans, "mlineindex", &rv->mline, NULL);
-      gst_structure_get_uint (s, "ssrc", &ssrc);
-      g_mutex_lock (&self->lock);
-      /* webrtcbin 1.22 may hand a bundled stream a pad whose transceiver belongs to another
-       * m-line (even an audio one): the SSRC the remote description announced decides. */
-      {
-        guint from_ssrc = self->remote_ssrc_mlines ? GPOINTER_TO_UINT (g_hash_table_lookup (
-                              self->remote_ssrc_mlines, GUINT_TO_POINTER (ssrc)))
-                                                   : 0;
-        gboolean video_mline = FALSE;
-
-        if (from_ssrc > 0)
-          rv->mline = from_ssrc - 1;
-        for (guint i = 0; self->remote_video_mlines && i < self->remote_video_mlines->len; i++)
-          video_mline |= g_array_index (self->remote_video_mlines, guint, i) == rv->mline;
-        if (self->remote_video_mlines == NULL || self->remote_video_mlines->len <= 1)
-          rv->main = TRUE; /* one video m-line: whatever webrtcbin says, it is the main one */
-        else if (video_mline)
-          rv->main = rv->mline == (guint)self->first_remote_video_mline;
-        else
-          rv->main = self->remote_video_sink == NULL;
-        if (rv->main && self->first_remote_video_mline >= 0)
-          rv->mline = self->first_remote_video_mline;
-      }
-      if (self->remote_mids && rv->mline < g_strv_length (self->remote_mids))
-        rv->mid = g_strdup (self->remote_mids[rv->mline]);
-      else
-        rv->mid = g_strdup_printf ("%u", rv->mline);
-      /* Stats tell the main video from audio by SSRC. */
-      if (rv->main && ssrc)
-        self->remote_video_ssrc = ssrc;
-      g_mutex_unlock (&self->lock);
-      g_debug ("Remote video m-line %u (mid %s): %s", rv->mline, rv->mid,
-               rv->main ? "main video" : "extra track");
-
-      if (sink)
-        {
-          /* No clock sync here: the jitterbuffer already releases frames at their time
-           * (after "latency"); syncing again against a clock mapping we do not control
-           * stalled delivery in tests (2 fps instead of 30). A small queue that drops the
-           * oldest keeps a slow consumer from building up delay. */
-          g_object_set (sink, "caps", bgra, "sync", FALSE, "max-buffers", 2, "drop", TRUE,
-                        "enable-last-sample", FALSE, NULL);
-          if (rv->main)
-            gst_app_sink_set_callbacks (GST_APP_SINK (sink), &callbacks, self, NULL);
-          else
-            {
-              callbacks.new_sample = on_extra_video_sample;
-              gst_app_sink_set_callbacks (GST_APP_SINK (sink), &callbacks, rv, NULL);
-            }
-          if (decoder && g_object_class_find_property (G_OBJECT_GET_CLASS (decoder), "threads"))
-            g_object_set (decoder, "threads", 1, NULL); /* see the encoder's threads */
-          /* After a loss, ask the sender for a keyframe (PLI) at once instead of decoding
-           * garbage until the next scheduled one (up to 10 s away). */
-          if (depay
-              && g_object_class_find_property (G_OBJECT_GET_CLASS (depay), "wait-for-keyframe"))
-            g_object_set (depay, "request-keyframe", TRUE, "wait-for-keyframe", TRUE, NULL);
-          if (rv->main && depay)
-            {
-              g_autoptr (GstPad) depay_src = gst_element_get_static_pad (depay, "src");
-              gst_pad_add_probe (depay_src, GST_PAD_PROBE_TYPE_BUFFER,
-                                 _pc_call_session_on_depayloaded_frame, self, NULL);
-            }
-        }
-      for (guint i = 0; i < n_chain; i++)
-        rv->elements[i] = chain[i] ? gst_object_ref (chain[i]) : NULL;
-      ok = link_remote_chain (self, pad, chain, n_chain);
-      g_mutex_lock (&self->lock);
-      if (ok && rv->main)
-        {
-          g_clear_object (&self->remote_video_sink);
-          self->remote_video_sink = gst_object_ref (sink);
-        }
-      g_ptr_array_add (self->remote_videos, rv);
-      g_mutex_unlock (&self->lock);
-    }
+    ok = add_remote_video_chain (self, pad, s, encoding);
   else if (g_strcmp0 (encoding, "OPUS") == 0)
-    {
-      GstElement *dec = gst_element_factory_make ("opusdec", NULL);
-      guint ssrc = 0;
-      GstElement *audio_sink
-          = gst_element_factory_make (pc_media_source_audio_sink_factory (), NULL);
-      GstElement *chain[7];
-      guint n = 0;
-
-      if (gst_structure_get_uint (s, "ssrc", &ssrc))
-        {
-          g_mutex_lock (&self->lock);
-          self->remote_audio_ssrc = ssrc;
-          g_mutex_unlock (&self->lock);
-        }
-      if (audio_sink == NULL)
-        audio_sink = gst_element_factory_make ("fakesink", NULL);
-      /* Without an audio device nothing needs pacing: the jitterbuffer already does it. */
-      if (g_str_equal (pc_media_source_audio_sink_factory (), "fakesink"))
-        g_object_set (audio_sink, "sync", FALSE, NULL);
-      chain[n++] = gst_element_factory_make ("rtpopusdepay", NULL);
-      chain[n++] = dec;
-      chain[n++] = gst_element_factory_make ("audioconvert", NULL);
-      chain[n++] = gst_element_factory_make ("audioresample", NULL);
-      if (self->echo_probe)
-        {
-          g_autoptr (GstPad) probe_sink = gst_element_get_static_pad (self->echo_probe, "sink");
-          if (!gst_pad_is_linked (probe_sink))
-            chain[n++] = self->echo_probe;
-        }
-      chain[n++] = audio_sink;
-      if (dec)
-        {
-          g_autoptr (GstPad) decsrc = gst_element_get_static_pad (dec, "src");
-          gst_pad_add_probe (decsrc, GST_PAD_PROBE_TYPE_BUFFER, on_first_audio, self, NULL);
-        }
-      ok = link_remote_chain (self, pad, chain, n);
-    }
+    ok = add_remote_audio_chain (self, pad, s);
   else
     {
       GstElement *sink = gst_element_factory_make ("fakesink", NULL);
