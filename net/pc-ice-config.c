@@ -152,6 +152,58 @@ contains_string (GPtrArray *array, const char *str)
   return FALSE;
 }
 
+/* "user:pass@host..." (percent-escaped): splits @rest in place; *@hostport points after the '@'
+ * (or at @rest without one). FALSE when the user info has no ':' or bad escapes. */
+static gboolean
+split_user_info (char *rest, char **hostport, char **user, char **pass)
+{
+  char *at = strrchr (rest, '@');
+  char *sep;
+
+  *hostport = rest;
+  if (at == NULL)
+    return TRUE;
+  *at = '\0';
+  *hostport = at + 1;
+  sep = strchr (rest, ':');
+  if (sep == NULL)
+    return FALSE;
+  *user = g_uri_unescape_segment (rest, sep, NULL);
+  *pass = g_uri_unescape_string (sep + 1, NULL);
+  return *user != NULL && *pass != NULL;
+}
+
+/* "host", "host:port", "[v6]" or "[v6]:port"; *@port keeps its default without one. */
+static gboolean
+split_host_port (const char *hostport, char **host, guint64 *port)
+{
+  if (hostport[0] == '[')
+    {
+      const char *end = strchr (hostport, ']');
+
+      if (end == NULL)
+        return FALSE;
+      *host = g_strndup (hostport, end - hostport + 1);
+      if (end[1] == ':')
+        return g_ascii_string_to_unsigned (end + 2, 10, 1, 65535, port, NULL);
+      return end[1] == '\0';
+    }
+  else
+    {
+      const char *sep = strrchr (hostport, ':');
+
+      if (sep == NULL)
+        {
+          *host = g_strdup (hostport);
+          return TRUE;
+        }
+      if (!g_ascii_string_to_unsigned (sep + 1, 10, 1, 65535, port, NULL))
+        return FALSE;
+      *host = g_strndup (hostport, sep - hostport);
+      return TRUE;
+    }
+}
+
 /* Parses an RTCIceServer URL (RFC 7064/7065: "stun:host[:port]", "turn:host[:port][?transport=
  * udp|tcp]", "turns:..."), optionally with "user:pass@" before the host as preferences allow.
  * Fills the GStreamer URI for it. */
@@ -169,7 +221,7 @@ parse_server_url (const char *url,
   g_autofree char *user = NULL;
   g_autofree char *pass = NULL;
   const char *transport = NULL;
-  char *query, *at, *hostport;
+  char *query, *hostport;
   gboolean is_turn, is_tls;
   guint64 port;
   const char *colon;
@@ -212,22 +264,8 @@ parse_server_url (const char *url,
         goto bad;
     }
 
-  at = strrchr (rest, '@');
-  hostport = rest;
-  if (at)
-    {
-      char *sep;
-
-      *at = '\0';
-      hostport = at + 1;
-      sep = strchr (rest, ':');
-      if (sep == NULL)
-        goto bad;
-      user = g_uri_unescape_segment (rest, sep, NULL);
-      pass = g_uri_unescape_string (sep + 1, NULL);
-      if (user == NULL || pass == NULL)
-        goto bad;
-    }
+  if (!split_user_info (rest, &hostport, &user, &pass))
+    goto bad;
   if (username)
     {
       g_free (user);
@@ -240,32 +278,8 @@ parse_server_url (const char *url,
     }
 
   port = is_tls ? 5349 : 3478;
-  if (hostport[0] == '[')
-    {
-      char *end = strchr (hostport, ']');
-      if (end == NULL)
-        goto bad;
-      host = g_strndup (hostport, end - hostport + 1);
-      if (end[1] == ':')
-        {
-          if (!g_ascii_string_to_unsigned (end + 2, 10, 1, 65535, &port, NULL))
-            goto bad;
-        }
-      else if (end[1] != '\0')
-        goto bad;
-    }
-  else
-    {
-      char *sep = strrchr (hostport, ':');
-      if (sep)
-        {
-          if (!g_ascii_string_to_unsigned (sep + 1, 10, 1, 65535, &port, NULL))
-            goto bad;
-          host = g_strndup (hostport, sep - hostport);
-        }
-      else
-        host = g_strdup (hostport);
-    }
+  if (!split_host_port (hostport, &host, &port))
+    goto bad;
   if (*host == '\0' || strpbrk (host, "/ \t@"))
     goto bad;
 
