@@ -376,6 +376,48 @@ is_relayed_type (PcMessageType type)
   return type >= PC_MESSAGE_INVITE && type <= PC_MESSAGE_ICE;
 }
 
+/* welcome: the protocol version, the user, ICE servers each with URLs, the peers. */
+static gboolean
+validate_welcome (const PcMessage *message, GError **error)
+{
+  const char *type = "welcome";
+
+  if (message->version != PC_PROTOCOL_VERSION)
+    {
+      g_set_error (error, PC_PROTOCOL_ERROR, PC_PROTOCOL_ERROR_UNSUPPORTED_VERSION,
+                   "server speaks protocol version %" G_GINT64_FORMAT ", this is %d",
+                   message->version, PC_PROTOCOL_VERSION);
+      return FALSE;
+    }
+  if (!check_user (type, "user", message->user, error))
+    return FALSE;
+  if (message->ice_servers == NULL)
+    return bad (error, "welcome: missing member 'ice_servers'");
+  if (message->peers == NULL)
+    return bad (error, "welcome: missing member 'peers'");
+  for (guint i = 0; i < message->ice_servers->len; i++)
+    {
+      const PcIceServer *server = g_ptr_array_index (message->ice_servers, i);
+
+      if (server->urls == NULL || server->urls[0] == NULL)
+        return bad (error, "welcome: ICE server without 'urls'");
+      for (guint j = 0; server->urls[j] != NULL; j++)
+        if (server->urls[j][0] == '\0')
+          return bad (error, "welcome: empty ICE server URL");
+    }
+  for (guint i = 0; i < message->peers->len; i++)
+    {
+      const PcPeerInfo *peer = g_ptr_array_index (message->peers, i);
+
+      if (!check_user ("welcome peer", "user", peer->user, error)
+          || !check_name ("welcome peer", "name", peer->name, error))
+        return FALSE;
+      if (pc_presence_to_string (peer->status) == NULL)
+        return bad (error, "welcome: bad peer status");
+    }
+  return TRUE;
+}
+
 gboolean
 pc_message_validate (const PcMessage *message, PcMessageOrigin origin, GError **error)
 {
@@ -462,40 +504,7 @@ pc_message_validate (const PcMessage *message, PcMessageOrigin origin, GError **
       return TRUE;
 
     case PC_MESSAGE_WELCOME:
-      if (message->version != PC_PROTOCOL_VERSION)
-        {
-          g_set_error (error, PC_PROTOCOL_ERROR, PC_PROTOCOL_ERROR_UNSUPPORTED_VERSION,
-                       "server speaks protocol version %" G_GINT64_FORMAT ", this is %d",
-                       message->version, PC_PROTOCOL_VERSION);
-          return FALSE;
-        }
-      if (!check_user (type, "user", message->user, error))
-        return FALSE;
-      if (message->ice_servers == NULL)
-        return bad (error, "welcome: missing member 'ice_servers'");
-      if (message->peers == NULL)
-        return bad (error, "welcome: missing member 'peers'");
-      for (guint i = 0; i < message->ice_servers->len; i++)
-        {
-          const PcIceServer *server = g_ptr_array_index (message->ice_servers, i);
-
-          if (server->urls == NULL || server->urls[0] == NULL)
-            return bad (error, "welcome: ICE server without 'urls'");
-          for (guint j = 0; server->urls[j] != NULL; j++)
-            if (server->urls[j][0] == '\0')
-              return bad (error, "welcome: empty ICE server URL");
-        }
-      for (guint i = 0; i < message->peers->len; i++)
-        {
-          const PcPeerInfo *peer = g_ptr_array_index (message->peers, i);
-
-          if (!check_user ("welcome peer", "user", peer->user, error)
-              || !check_name ("welcome peer", "name", peer->name, error))
-            return FALSE;
-          if (pc_presence_to_string (peer->status) == NULL)
-            return bad (error, "welcome: bad peer status");
-        }
-      return TRUE;
+      return validate_welcome (message, error);
 
     case PC_MESSAGE_PRESENCE:
       if (pc_presence_to_string (message->status) == NULL)
@@ -1009,6 +1018,45 @@ add_string (JsonBuilder *builder, const char *name, const char *value)
   json_builder_add_string_value (builder, value);
 }
 
+/* welcome's members: version, user, ice_servers, peers. */
+static void
+build_welcome (JsonBuilder *builder, const PcMessage *message)
+{
+  json_builder_set_member_name (builder, "version");
+  json_builder_add_int_value (builder, message->version);
+  add_string (builder, "user", message->user);
+  json_builder_set_member_name (builder, "ice_servers");
+  json_builder_begin_array (builder);
+  for (guint i = 0; message->ice_servers != NULL && i < message->ice_servers->len; i++)
+    {
+      const PcIceServer *server = g_ptr_array_index (message->ice_servers, i);
+
+      json_builder_begin_object (builder);
+      json_builder_set_member_name (builder, "urls");
+      json_builder_begin_array (builder);
+      for (guint j = 0; server->urls != NULL && server->urls[j] != NULL; j++)
+        json_builder_add_string_value (builder, server->urls[j]);
+      json_builder_end_array (builder);
+      add_string (builder, "username", server->username);
+      add_string (builder, "credential", server->credential);
+      json_builder_end_object (builder);
+    }
+  json_builder_end_array (builder);
+  json_builder_set_member_name (builder, "peers");
+  json_builder_begin_array (builder);
+  for (guint i = 0; message->peers != NULL && i < message->peers->len; i++)
+    {
+      const PcPeerInfo *peer = g_ptr_array_index (message->peers, i);
+
+      json_builder_begin_object (builder);
+      add_string (builder, "user", peer->user);
+      add_string (builder, "name", peer->name);
+      add_string (builder, "status", pc_presence_to_string (peer->status));
+      json_builder_end_object (builder);
+    }
+  json_builder_end_array (builder);
+}
+
 JsonNode *
 pc_message_to_json (const PcMessage *message)
 {
@@ -1079,39 +1127,7 @@ pc_message_to_json (const PcMessage *message)
       break;
 
     case PC_MESSAGE_WELCOME:
-      json_builder_set_member_name (builder, "version");
-      json_builder_add_int_value (builder, message->version);
-      add_string (builder, "user", message->user);
-      json_builder_set_member_name (builder, "ice_servers");
-      json_builder_begin_array (builder);
-      for (guint i = 0; message->ice_servers != NULL && i < message->ice_servers->len; i++)
-        {
-          const PcIceServer *server = g_ptr_array_index (message->ice_servers, i);
-
-          json_builder_begin_object (builder);
-          json_builder_set_member_name (builder, "urls");
-          json_builder_begin_array (builder);
-          for (guint j = 0; server->urls != NULL && server->urls[j] != NULL; j++)
-            json_builder_add_string_value (builder, server->urls[j]);
-          json_builder_end_array (builder);
-          add_string (builder, "username", server->username);
-          add_string (builder, "credential", server->credential);
-          json_builder_end_object (builder);
-        }
-      json_builder_end_array (builder);
-      json_builder_set_member_name (builder, "peers");
-      json_builder_begin_array (builder);
-      for (guint i = 0; message->peers != NULL && i < message->peers->len; i++)
-        {
-          const PcPeerInfo *peer = g_ptr_array_index (message->peers, i);
-
-          json_builder_begin_object (builder);
-          add_string (builder, "user", peer->user);
-          add_string (builder, "name", peer->name);
-          add_string (builder, "status", pc_presence_to_string (peer->status));
-          json_builder_end_object (builder);
-        }
-      json_builder_end_array (builder);
+      build_welcome (builder, message);
       break;
 
     case PC_MESSAGE_PRESENCE:
