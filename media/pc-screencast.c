@@ -13,8 +13,8 @@
 #include "pc-screencast.h"
 
 #include "pc-media-error.h"
+#include "pc-screencast-x11.h"
 
-#include <X11/Xlib.h>
 #include <unistd.h>
 
 #if HAVE_LIBPORTAL
@@ -132,90 +132,12 @@ set_active (PcScreencast *self, gboolean active, PcScreencastBackend backend)
 
 /* X11 ------------------------------------------------------------------------------------- */
 
-/* XGetWindowAttributes on a stale XID runs Xlib's default error handler, which exits the
- * process (and ximagesrc does exactly that with a bad "xid"): walk the tree instead. */
-static gboolean
-x11_window_exists (Display *dpy, Window parent, Window wanted, guint depth)
-{
-  Window root_return, parent_return;
-  Window *children = NULL;
-  unsigned int n_children = 0;
-  gboolean found = FALSE;
-
-  if (depth > 64 || !XQueryTree (dpy, parent, &root_return, &parent_return, &children, &n_children))
-    return FALSE;
-
-  for (unsigned int i = 0; i < n_children && !found; i++)
-    found = children[i] == wanted || x11_window_exists (dpy, children[i], wanted, depth + 1);
-
-  if (children != NULL)
-    XFree (children);
-  return found;
-}
-
-static gboolean
-x11_probe (PcScreencast *self, guint *out_width, guint *out_height, GError **error)
-{
-  const char *name = self->x11_display != NULL ? self->x11_display : g_getenv ("DISPLAY");
-  Display *dpy;
-  gboolean ok = TRUE;
-
-  if (name == NULL || *name == '\0')
-    {
-      g_set_error (error, PC_MEDIA_ERROR, PC_MEDIA_ERROR_SCREENCAST,
-                   "No screen to capture: DISPLAY is not set and the screen sharing portal "
-                   "was not used");
-      return FALSE;
-    }
-
-  dpy = XOpenDisplay (name);
-  if (dpy == NULL)
-    {
-      g_set_error (error, PC_MEDIA_ERROR, PC_MEDIA_ERROR_SCREENCAST,
-                   "No screen to capture: cannot open X display “%s”", name);
-      return FALSE;
-    }
-
-  if (self->x11_window != 0)
-    {
-      XWindowAttributes attrs;
-
-      if (!x11_window_exists (dpy, DefaultRootWindow (dpy), self->x11_window, 0))
-        {
-          g_set_error (error, PC_MEDIA_ERROR, PC_MEDIA_ERROR_SCREENCAST,
-                       "The window to share (0x%lx) does not exist on display “%s”",
-                       self->x11_window, name);
-          ok = FALSE;
-        }
-      else if (!XGetWindowAttributes (dpy, self->x11_window, &attrs)
-               || attrs.map_state != IsViewable)
-        {
-          g_set_error (error, PC_MEDIA_ERROR, PC_MEDIA_ERROR_SCREENCAST,
-                       "The window to share (0x%lx) is not shown on screen", self->x11_window);
-          ok = FALSE;
-        }
-      else
-        {
-          *out_width = attrs.width;
-          *out_height = attrs.height;
-        }
-    }
-  else
-    {
-      *out_width = DisplayWidth (dpy, DefaultScreen (dpy));
-      *out_height = DisplayHeight (dpy, DefaultScreen (dpy));
-    }
-
-  XCloseDisplay (dpy);
-  return ok;
-}
-
 static gboolean
 x11_start (PcScreencast *self, GError **error)
 {
   guint width = 0, height = 0;
 
-  if (!x11_probe (self, &width, &height, error))
+  if (!pc_screencast_x11_probe (self->x11_display, self->x11_window, &width, &height, error))
     return FALSE;
 
   g_debug ("capturing X11 %s %ux%u", self->x11_window != 0 ? "window" : "screen", width, height);
