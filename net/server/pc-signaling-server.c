@@ -6,14 +6,6 @@
 
 #include "config.h"
 
-#ifdef __linux__
-#include <linux/sockios.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
-#include <sys/ioctl.h>
-#include <sys/socket.h>
-#endif
-
 #include <libsoup/soup.h>
 
 #include "pc-credentials.h"
@@ -21,6 +13,7 @@
 #include "pc-rate-limiter.h"
 #include "pc-server-http.h"
 #include "pc-signaling-server.h"
+#include "pc-tcp-liveness.h"
 
 #define HOUSEKEEPING_INTERVAL 1 /* seconds */
 #define CLOSE_GRACE_US (5 * G_USEC_PER_SEC)
@@ -33,7 +26,7 @@
  * limit sits above ours: frames up to this size get a proper 1009 from us (see on_ws_message). */
 #define SOUP_MAX_PAYLOAD (1024 * 1024)
 #define LISTEN_BACKLOG 1024
-/* A slow but live peer (see peer_is_draining) gets this many idle timeouts before it is cut. */
+/* A slow but live peer (pc_tcp_peer_is_draining) gets this many idle timeouts before it is cut. */
 #define IDLE_SLOW_PEER_FACTOR 4
 
 typedef struct _PcConnection PcConnection;
@@ -711,32 +704,6 @@ connection_force_close (PcConnection *conn)
     g_socket_shutdown (conn->socket, TRUE, TRUE, NULL);
 }
 
-/* A peer that hasn't sent a frame or pong for a while may just be slow: its pong is queued
- * behind everything we sent before the ping. It is alive if bytes from it are waiting to be
- * read, or if its TCP stack is still acknowledging data we have in flight. */
-static gboolean
-peer_is_draining (PcConnection *conn, gint64 idle_us)
-{
-  if (conn->socket == NULL)
-    return FALSE;
-  if (g_socket_condition_check (conn->socket, G_IO_IN) & G_IO_IN)
-    return TRUE;
-#ifdef __linux__
-  {
-    int fd = g_socket_get_fd (conn->socket);
-    struct tcp_info info = { 0 };
-    socklen_t len = sizeof info;
-    int outq = 0;
-
-    if (ioctl (fd, SIOCOUTQ, &outq) == 0 && outq > 0
-        && getsockopt (fd, IPPROTO_TCP, TCP_INFO, &info, &len) == 0
-        && (gint64)info.tcpi_last_ack_recv * 1000 < idle_us)
-      return TRUE;
-  }
-#endif
-  return FALSE;
-}
-
 static gboolean
 on_housekeeping (gpointer user_data)
 {
@@ -763,7 +730,7 @@ on_housekeeping (gpointer user_data)
           conn_close (conn, SOUP_WEBSOCKET_CLOSE_POLICY_VIOLATION, "no hello");
         }
       else if (self->idle_timeout > 0 && now - conn->last_rx_us > idle_us
-               && !(peer_is_draining (conn, idle_us)
+               && !(pc_tcp_peer_is_draining (conn->socket, idle_us)
                     && now - conn->last_rx_us < IDLE_SLOW_PEER_FACTOR * idle_us))
         {
           g_info ("idle #%" G_GUINT64_FORMAT " (%s): nothing received for %u s", conn->id,
