@@ -1660,6 +1660,7 @@ pc_call_manager_error_code (const GError *error)
     [PC_MEDIA_ERROR_DEVICE_BUSY] = "device-busy",
     [PC_MEDIA_ERROR_ICE_FAILED] = "ice-failed",
     [PC_MEDIA_ERROR_SCREENCAST] = "screencast",
+    [PC_MEDIA_ERROR_DTLS_FINGERPRINT] = "dtls-fingerprint",
   };
   static const char *const call_codes[] = {
     [PC_CALL_ERROR_NOT_REGISTERED] = "not-registered",

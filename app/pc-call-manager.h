@@ -122,7 +122,8 @@ void pc_call_manager_set_ring_timeout (PcCallManager *self, guint seconds);
 /* A short stable code for an error from any layer, as printed in the `error` event:
  * the protocol codes (bad-message, unknown-peer, ...), connection-refused, connection-lost,
  * invalid-url, tls, handshake, not-connected, device-missing, device-busy, ice-failed,
- * pipeline, negotiation, screencast, not-registered, busy, invalid-peer, wrong-state, or "error".
+ * pipeline, negotiation, screencast, dtls-fingerprint, not-registered, busy, invalid-peer,
+ * wrong-state, or "error".
  */
 const char *pc_call_manager_error_code (const GError *error);
 

@@ -511,6 +511,11 @@ pc_call_session_set_remote_description (PcCallSession *self,
         return FALSE;
       if (ignore)
         return TRUE;
+    }
+  if (!_pc_call_session_dtls_set_remote_description (self, sdp, error))
+    return FALSE;
+  if (type == GST_WEBRTC_SDP_TYPE_OFFER)
+    {
       if (!adopt_offer_codecs (self, msg, error))
         return FALSE;
       _pc_call_session_ensure_playing (self);
@@ -652,6 +657,9 @@ main_connection_state (PcCallSession *self, gpointer data)
   PcConnectionState state = GPOINTER_TO_INT (data);
 
   if (state == self->connection_state)
+    return;
+  /* "connected" only with a peer certificate that matches its description */
+  if (state == PC_CONNECTION_STATE_CONNECTED && !_pc_call_session_dtls_check_transports (self))
     return;
   self->connection_state = state;
   g_object_notify_by_pspec (G_OBJECT (self), _pc_call_session_properties[PROP_CONNECTION_STATE]);

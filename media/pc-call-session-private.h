@@ -15,6 +15,7 @@
 
 #include "pc-call-session.h"
 #include "pc-codec.h"
+#include "pc-dtls-verifier.h"
 #include "pc-latency-stamp.h"
 #include "pc-screencast.h"
 #include "pc-sdp.h"
@@ -86,6 +87,7 @@ enum
   SIGNAL_FAILED,
   SIGNAL_REMOTE_TRACK,
   SIGNAL_REMOTE_TRACK_ENDED,
+  SIGNAL_DTLS_VERIFIED,
   N_SIGNALS
 };
 
@@ -249,6 +251,12 @@ struct _PcCallSession
   GArray *remote_sends;                       /* gboolean per remote m-line: peer sends */
   GArray *remote_video_mlines;                /* guint: the remote description's video m-lines */
   GHashTable *remote_ssrc_mlines;             /* a=ssrc of the remote description -> m-line + 1 */
+
+  /* DTLS: the peer's certificate against the remote description (pc-call-session-dtls.c) */
+  PcDtlsVerifier *dtls_verifier;
+  gint dtls_failed;        /* atomic: a mismatch was found, the call fails */
+  gint dtls_reported;      /* atomic: "dtls-verified" was posted */
+  char *verification_code; /* main context */
 };
 
 /* Work handed from a streaming thread to the session's main context. */
@@ -276,6 +284,13 @@ void _pc_call_session_run_on_main_at (PcCallSession *self,
                                       MainFunc func,
                                       gpointer data,
                                       GDestroyNotify destroy);
+
+/* pc-call-session-dtls.c */
+GstPadProbeReturn
+_pc_call_session_dtls_gate (GstPad *pad, GstPadProbeInfo *info, gpointer user_data);
+gboolean _pc_call_session_dtls_check_transports (PcCallSession *self);
+gboolean
+_pc_call_session_dtls_set_remote_description (PcCallSession *self, const char *sdp, GError **error);
 
 /* pc-call-session-negotiation.c */
 gboolean _pc_call_session_ice_state_is_connected (const char *state);

@@ -220,6 +220,9 @@ link_remote_chain (PcCallSession *self, GstPad *pad, GstElement **elements, guin
   for (guint i = n; i > 0; i--)
     gst_element_sync_state_with_parent (elements[i - 1]);
   sinkpad = gst_element_get_static_pad (elements[0], "sink");
+  /* nothing of the peer's reaches a sink before its certificate passed */
+  gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_BUFFER_LIST,
+                     _pc_call_session_dtls_gate, self, NULL);
   return gst_pad_link (pad, sinkpad) == GST_PAD_LINK_OK;
 }
 

@@ -774,6 +774,8 @@ pc_call_session_finalize (GObject *object)
   g_clear_pointer (&self->remote_ssrc_mlines, g_hash_table_unref);
   g_free (self->ice_state);
   g_free (self->h264_profile_level_id);
+  g_clear_object (&self->dtls_verifier);
+  g_free (self->verification_code);
   pc_call_stats_free (self->last_stats);
   _pc_call_session_raw_stats_clear (&self->prev);
   g_main_context_unref (self->context);
@@ -866,6 +868,9 @@ pc_call_session_class_init (PcCallSessionClass *klass)
   _pc_call_session_signals[SIGNAL_REMOTE_TRACK_ENDED]
       = g_signal_new ("remote-track-ended", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL,
                       NULL, NULL, G_TYPE_NONE, 1, G_TYPE_STRING);
+  _pc_call_session_signals[SIGNAL_DTLS_VERIFIED]
+      = g_signal_new ("dtls-verified", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
+                      NULL, G_TYPE_NONE, 3, G_TYPE_STRING, G_TYPE_STRING, G_TYPE_STRING);
 }
 
 static void
@@ -879,6 +884,7 @@ pc_call_session_init (PcCallSession *self)
   self->jitterbuffers
       = g_ptr_array_new_with_free_func ((GDestroyNotify)_pc_call_session_weak_ref_free);
   self->stats_requests = g_ptr_array_new_with_free_func ((GDestroyNotify)gst_promise_unref);
+  self->dtls_verifier = pc_dtls_verifier_new ();
   self->first_remote_video_mline = -1;
   self->connection_state = PC_CONNECTION_STATE_NEW;
   self->ice_state = g_strdup ("new");

@@ -47,12 +47,36 @@ random_hex_like (const char *hex)
   return g_string_free (out, FALSE);
 }
 
+/* One fake per real fingerprint, as an attacker presents one certificate of its own in every
+ * m-line (webrtcbin itself refuses a bundle whose m-lines disagree, which would hide whether
+ * the peer's certificate is checked at all). */
+static const char *
+fake_for (const char *hex)
+{
+  static GHashTable *fakes;
+  const char *fake;
+
+  if (fakes == NULL)
+    fakes = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  fake = g_hash_table_lookup (fakes, hex);
+  if (fake == NULL)
+    {
+      char *made = random_hex_like (hex);
+
+      g_hash_table_insert (fakes, g_ascii_strup (hex, -1), made);
+      g_hash_table_insert (fakes, g_ascii_strdown (hex, -1), g_strdup (made));
+      fake = made;
+    }
+  return fake;
+}
+
 static gboolean
 replace_fingerprint (const GMatchInfo *info, GString *result, gpointer user_data)
 {
   g_autofree char *prefix = g_match_info_fetch (info, 1);
   g_autofree char *hex = g_match_info_fetch (info, 2);
-  g_autofree char *fake = random_hex_like (hex);
+  g_autofree char *upper = g_ascii_strup (hex, -1);
+  const char *fake = fake_for (upper);
 
   g_string_append_printf (result, "%s%s", prefix, fake);
   tampered++;

@@ -446,6 +446,32 @@ def test_dtls_pass():
               "the pass-through proxy changed a message")
 
 
+def test_dtls_tamper():
+    """The tampering proxy rewrites every a=fingerprint in offer and answer: each peer finds the
+    other's DTLS certificate is not the announced one, ends the call `failed` with error
+    `dtls-fingerprint`, and decodes no frame of the intercepted media."""
+    with Harness(timeout=150) as h:
+        h.start_server()
+        proxy, url = h.start_tamper_proxy("tamper")
+        bob = h.start_peer("bob", "--auto-answer", url=url)
+        alice = h.start_peer("alice", "--call", "bob", url=url)
+        for peer in (alice, bob):
+            h.wait_state(peer, "ended", timeout=60)
+        for peer in (alice, bob):
+            assert_ended(peer, "failed")
+            codes = [e.get("code") for e in peer.find("error")]
+            check("dtls-fingerprint" in codes, f"{peer.user}: error codes {codes}")
+            frames = [e["kind"] for e in peer.find("first-frame")]
+            check(not frames, f"{peer.user}: decoded intercepted media: first-frame {frames}")
+            decoded = max([e.get("frames_decoded") or 0 for e in peer.find("stats")], default=0)
+            check(decoded == 0, f"{peer.user}: {decoded} frames decoded")
+            check(not peer.find("call-state", state="connected"),
+                  f"{peer.user}: reported connected to an unverified peer")
+        check(any(line.startswith("tampered") for line in proxy.lines),
+              "the proxy rewrote no fingerprint")
+        expect_exit(h, alice, 1)
+
+
 if __name__ == "__main__":
     run({
         "video-audio": test_video_audio,
@@ -462,4 +488,5 @@ if __name__ == "__main__":
         "outage-peer-gone": test_outage_peer_gone,
         "relay": test_relay,
         "dtls-pass": test_dtls_pass,
+        "dtls-tamper": test_dtls_tamper,
     })
