@@ -14,6 +14,7 @@
 #include "pc-server-http.h"
 #include "pc-signaling-server.h"
 #include "pc-tcp-liveness.h"
+#include "pc-ws-guard.h"
 
 #define HOUSEKEEPING_INTERVAL 1 /* seconds */
 #define CLOSE_GRACE_US (5 * G_USEC_PER_SEC)
@@ -22,8 +23,8 @@
 /* A client that keeps flooding while limited gets this many `rate-limited` replies, then silence
  * until its bucket refills: bounds what we queue for a client that doesn't read. */
 #define MAX_RATE_LIMITED_REPLIES 1000
-/* libsoup 3.2 drops a connection without a close frame when a frame exceeds its limit, so its
- * limit sits above ours: frames up to this size get a proper 1009 from us (see on_ws_message). */
+/* A backstop only: pc_ws_guard fails the read of any message over 64 KiB (fragmented or not)
+ * as its frame header arrives, and on_ws_error answers that with 1009. */
 #define SOUP_MAX_PAYLOAD (1024 * 1024)
 #define LISTEN_BACKLOG 1024
 /* A slow but live peer (pc_tcp_peer_is_draining) gets this many idle timeouts before it is cut. */
@@ -569,8 +570,7 @@ on_ws_message (SoupWebsocketConnection *ws, gint type, GBytes *bytes, PcConnecti
   data = g_bytes_get_data (bytes, &len);
   if (len > PC_PROTOCOL_MAX_MESSAGE_SIZE)
     {
-      /* Frames up to SOUP_MAX_PAYLOAD and fragmented messages (libsoup limits each fragment,
-       * not their sum) end up here. */
+      /* pc_ws_guard stops these before libsoup buffers them; kept as a second check. */
       g_info ("message too big #%" G_GUINT64_FORMAT " (%s): %" G_GSIZE_FORMAT " bytes", conn->id,
               conn_label (conn), len);
       conn_close (conn, SOUP_WEBSOCKET_CLOSE_TOO_BIG, "message too big");
@@ -596,8 +596,9 @@ on_ws_pong (SoupWebsocketConnection *ws, GBytes *message, PcConnection *conn)
 static void
 on_ws_error (SoupWebsocketConnection *ws, GError *error, PcConnection *conn)
 {
-  /* libsoup cuts the socket right after this signal for frames over SOUP_MAX_PAYLOAD; queue the
-   * 1009 close frame first (it is written at once when the socket is writable). */
+  /* libsoup cuts the socket right after this signal for a message pc_ws_guard found too big
+   * (or a frame over SOUP_MAX_PAYLOAD); queue the 1009 close frame first (it is written at once
+   * when the socket is writable). */
   if (g_error_matches (error, SOUP_WEBSOCKET_ERROR, SOUP_WEBSOCKET_CLOSE_TOO_BIG))
     conn_close (conn, SOUP_WEBSOCKET_CLOSE_TOO_BIG, "message too big");
   /* libsoup closes the socket itself after protocol errors; remember the code for the log. */
@@ -673,6 +674,16 @@ on_websocket (SoupServer *soup,
 
   if (self->shutdown_task != NULL)
     conn_close (conn, SOUP_WEBSOCKET_CLOSE_GOING_AWAY, "server shutting down");
+}
+
+static void
+on_ws_request (SoupServer *soup,
+               SoupServerMessage *msg,
+               const char *path,
+               GHashTable *query,
+               gpointer user_data)
+{
+  pc_ws_guard_upgrade (soup, msg, PC_PROTOCOL_MAX_MESSAGE_SIZE, on_websocket, user_data);
 }
 
 static void
@@ -1071,7 +1082,7 @@ pc_signaling_server_listen (PcSignalingServer *self,
   /* permessage-deflate would let a small frame inflate past the 64 KiB limit; signaling
    * messages are small anyway. */
   soup_server_remove_websocket_extension (self->soup, SOUP_TYPE_WEBSOCKET_EXTENSION_DEFLATE);
-  soup_server_add_websocket_handler (self->soup, "/ws", NULL, NULL, on_websocket, self, NULL);
+  soup_server_add_handler (self->soup, "/ws", on_ws_request, self, NULL);
   soup_server_add_handler (self->soup, NULL, on_http_request, self, NULL);
 
   if (self->tls_certificate != NULL)
