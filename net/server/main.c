@@ -183,6 +183,8 @@ typedef struct
   int keepalive;
   int idle_timeout;
   int hello_timeout;
+  int max_connections;
+  int max_connections_per_ip;
   gboolean version;
 } SignalOptions;
 
@@ -280,6 +282,11 @@ parse_command_line (SignalOptions *options, int *argc, char ***argv, GError **er
     { "hello-timeout", 0, 0, G_OPTION_ARG_INT, &options->hello_timeout,
       "Close a connection that hasn't sent hello after this many seconds (default 30, 0 = never)",
       "SECONDS" },
+    { "max-connections", 0, 0, G_OPTION_ARG_INT, &options->max_connections,
+      "Refuse new WebSockets (HTTP 503) past this many open ones (default 10000, 0 = no cap)",
+      "N" },
+    { "max-connections-per-ip", 0, 0, G_OPTION_ARG_INT, &options->max_connections_per_ip,
+      "The same per client IPv4 address or IPv6 /64 (default 64, 0 = no cap)", "N" },
     { "verbose", 'v', 0, G_OPTION_ARG_NONE, &verbose, "Log every relayed message (no bodies)",
       NULL },
     { "version", 0, 0, G_OPTION_ARG_NONE, &options->version, "Print the version and exit", NULL },
@@ -294,6 +301,8 @@ parse_command_line (SignalOptions *options, int *argc, char ***argv, GError **er
   options->keepalive = 10;
   options->idle_timeout = 25;
   options->hello_timeout = 30;
+  options->max_connections = PC_CONNECTION_LIMITS_DEFAULT_MAX;
+  options->max_connections_per_ip = PC_CONNECTION_LIMITS_DEFAULT_MAX_PER_IP;
 
   context = g_option_context_new ("- Peercall signaling server");
   g_option_context_set_summary (context,
@@ -352,6 +361,8 @@ check_options (const SignalOptions *options, GError **error)
       || options->hello_timeout > 3600)
     return usage_fail (
         error, "--keepalive must be 0..3600, --idle-timeout 0..86400 and --hello-timeout 0..3600");
+  if (options->max_connections < 0 || options->max_connections_per_ip < 0)
+    return usage_fail (error, "--max-connections and --max-connections-per-ip must be 0 or more");
   return TRUE;
 }
 
@@ -416,7 +427,7 @@ load_server_files (const SignalOptions *options, SignalSetup *setup, GError **er
 static PcSignalingServer *
 create_server (const SignalOptions *options, const SignalSetup *setup)
 {
-  return g_object_new (
+  PcSignalingServer *server = g_object_new (
       PC_TYPE_SIGNALING_SERVER, "token-secret",
       signal_options_token_auth (options) ? setup->token_secret : NULL, "turn-urls",
       options->turn_urls, "turn-secret", setup->turn_secret, "turn-ttl", (guint)options->turn_ttl,
@@ -424,6 +435,11 @@ create_server (const SignalOptions *options, const SignalSetup *setup)
       options->rate_burst, "web-root", setup->web_root, "tls-certificate", setup->certificate,
       "keepalive-interval", (guint)options->keepalive, "idle-timeout", (guint)options->idle_timeout,
       "hello-timeout", (guint)options->hello_timeout, NULL);
+
+  pc_connection_limits_set_caps (pc_signaling_server_get_connection_limits (server),
+                                 (guint)options->max_connections,
+                                 (guint)options->max_connections_per_ip);
+  return server;
 }
 
 static void

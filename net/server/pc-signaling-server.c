@@ -8,6 +8,7 @@
 
 #include <libsoup/soup.h>
 
+#include "pc-connection-limits.h"
 #include "pc-credentials.h"
 #include "pc-protocol.h"
 #include "pc-rate-limiter.h"
@@ -78,6 +79,7 @@ struct _PcSignalingServer
   guint hello_timeout;
 
   SoupServer *soup;
+  PcConnectionLimits *limits;
   char *url;
   GHashTable *connections; /* PcConnection* -> itself, owned */
   GHashTable *users;       /* user -> PcConnection*, unowned */
@@ -669,6 +671,7 @@ on_websocket (SoupServer *soup,
   g_signal_connect (ws, "error", G_CALLBACK (on_ws_error), conn);
   g_signal_connect (ws, "closed", G_CALLBACK (on_ws_closed), conn);
   g_hash_table_add (self->connections, conn);
+  pc_connection_limits_track (self->limits, msg, ws);
 
   g_info ("connect #%" G_GUINT64_FORMAT " from %s", conn->id, conn->remote);
 
@@ -683,7 +686,10 @@ on_ws_request (SoupServer *soup,
                GHashTable *query,
                gpointer user_data)
 {
-  pc_ws_guard_upgrade (soup, msg, PC_PROTOCOL_MAX_MESSAGE_SIZE, on_websocket, user_data);
+  PcSignalingServer *self = PC_SIGNALING_SERVER (user_data);
+
+  if (!pc_connection_limits_refuse (self->limits, msg))
+    pc_ws_guard_upgrade (soup, msg, PC_PROTOCOL_MAX_MESSAGE_SIZE, on_websocket, self);
 }
 
 static void
@@ -1001,6 +1007,7 @@ pc_signaling_server_finalize (GObject *object)
   g_free (self->url);
   g_hash_table_unref (self->users);
   g_hash_table_unref (self->connections);
+  pc_connection_limits_unref (self->limits);
 
   G_OBJECT_CLASS (pc_signaling_server_parent_class)->finalize (object);
 }
@@ -1051,6 +1058,7 @@ pc_signaling_server_init (PcSignalingServer *self)
   self->idle_timeout = 25;
   self->hello_timeout = 30;
   self->connections = g_hash_table_new_full (NULL, NULL, (GDestroyNotify)connection_free, NULL);
+  self->limits = pc_connection_limits_new ();
   self->users = g_hash_table_new (g_str_hash, g_str_equal);
 }
 
@@ -1116,6 +1124,12 @@ pc_signaling_server_listen (PcSignalingServer *self,
 failed:
   g_clear_object (&self->soup);
   return FALSE;
+}
+
+PcConnectionLimits *
+pc_signaling_server_get_connection_limits (PcSignalingServer *self)
+{
+  return self->limits;
 }
 
 const char *

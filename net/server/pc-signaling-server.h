@@ -5,6 +5,8 @@
 
 #include <gio/gio.h>
 
+#include "pc-connection-limits.h"
+
 G_BEGIN_DECLS
 
 #define PC_TYPE_SIGNALING_SERVER (pc_signaling_server_get_type ())
@@ -35,6 +37,9 @@ gboolean pc_signaling_server_listen (PcSignalingServer *self,
 
 /* ws://ADDR:PORT/ws (wss:// with TLS) once listening, else NULL. */
 const char *pc_signaling_server_get_url (PcSignalingServer *self);
+
+/* The caps on open connections (set them before or after listening); owned by the server. */
+PcConnectionLimits *pc_signaling_server_get_connection_limits (PcSignalingServer *self);
 
 guint pc_signaling_server_get_n_connections (PcSignalingServer *self);
 

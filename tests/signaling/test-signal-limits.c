@@ -70,10 +70,141 @@ test_fragment_flood (void)
   test_server_free (server);
 }
 
+/* Opens a TCP connection from @local_ip and asks for the WebSocket upgrade; returns the HTTP
+ * status of the answer, and the connection in @out_conn when it is 101 (else closes it). */
+static guint
+try_upgrade (TestServer *server, const char *local_ip, GSocketConnection **out_conn)
+{
+  g_autoptr (GSocketClient) client = g_socket_client_new ();
+  g_autoptr (GInetAddress) local = g_inet_address_new_from_string (local_ip);
+  g_autoptr (GSocketAddress) local_address = g_inet_socket_address_new (local, 0);
+  g_autoptr (GSocketConnection) conn = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GString) response = g_string_new (NULL);
+  g_autofree char *request = NULL;
+  GInputStream *in;
+  guint status = 0;
+  char c;
+
+  g_socket_client_set_timeout (client, 10);
+  g_socket_client_set_local_address (client, local_address);
+  conn = g_socket_client_connect_to_host (client, "127.0.0.1", server->port, NULL, &error);
+  g_assert_no_error (error);
+  request
+      = g_strdup_printf ("GET /ws HTTP/1.1\r\nHost: 127.0.0.1:%u\r\nUpgrade: websocket\r\n"
+                         "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+                         "Sec-WebSocket-Version: 13\r\n\r\n",
+                         server->port);
+  g_assert_true (g_output_stream_write_all (g_io_stream_get_output_stream (G_IO_STREAM (conn)),
+                                            request, strlen (request), NULL, NULL, &error));
+  in = g_io_stream_get_input_stream (G_IO_STREAM (conn));
+  while (!g_str_has_suffix (response->str, "\r\n\r\n") && response->len < 4096
+         && g_input_stream_read (in, &c, 1, NULL, NULL) == 1)
+    g_string_append_c (response, c);
+  if (g_str_has_prefix (response->str, "HTTP/1.1 "))
+    status = (guint)g_ascii_strtoull (response->str + 9, NULL, 10);
+  if (status == 503)
+    g_assert_nonnull (strstr (response->str, "Retry-After: "));
+  if (status == 101 && out_conn != NULL)
+    *out_conn = g_steal_pointer (&conn);
+  return status;
+}
+
+/* Retries for a while: the server learns of closed connections asynchronously. */
+static guint
+upgrade_eventually (TestServer *server, const char *local_ip, GSocketConnection **out_conn)
+{
+  guint status = 0;
+
+  for (guint i = 0; i < 100 && status != 101; i++)
+    {
+      status = try_upgrade (server, local_ip, out_conn);
+      if (status != 101)
+        g_usleep (50 * 1000);
+    }
+  return status;
+}
+
+#define PER_IP_CAP 64 /* the default */
+#define EXTRA 36
+
+static void
+test_connection_caps (void)
+{
+  TestServer *server = test_server_start (NULL, NULL);
+  GPtrArray *open = g_ptr_array_new_with_free_func (g_object_unref);
+  GSocketConnection *conn = NULL;
+  guint n_refused = 0;
+  TestClient *alice;
+
+  /* From one address: the first 64 get in, the rest are refused with 503. */
+  for (guint i = 0; i < PER_IP_CAP + EXTRA; i++)
+    {
+      guint status = try_upgrade (server, "127.0.0.1", &conn);
+
+      if (status == 101)
+        g_ptr_array_add (open, g_steal_pointer (&conn));
+      else
+        {
+          g_assert_cmpuint (status, ==, 503);
+          n_refused++;
+        }
+    }
+  g_assert_cmpuint (open->len, ==, PER_IP_CAP);
+  g_assert_cmpuint (n_refused, ==, EXTRA);
+
+  /* Another address is not affected. */
+  g_assert_cmpuint (try_upgrade (server, "127.0.0.2", NULL), ==, 101);
+
+  /* Closing some makes room for as many new ones, and no more. */
+  g_ptr_array_remove_range (open, 0, 4);
+  for (guint i = 0; i < 4; i++)
+    {
+      g_assert_cmpuint (upgrade_eventually (server, "127.0.0.1", &conn), ==, 101);
+      g_ptr_array_add (open, g_steal_pointer (&conn));
+    }
+  g_assert_cmpuint (try_upgrade (server, "127.0.0.1", NULL), ==, 503);
+  g_ptr_array_unref (open);
+
+  /* All closed: a user from that address signs in as usual. */
+  g_assert_cmpuint (upgrade_eventually (server, "127.0.0.1", NULL), ==, 101);
+  alice = test_client_register (server, "alice", "Alice", NULL);
+  test_client_free (alice);
+  test_server_stop (server);
+  test_server_free (server);
+}
+
+static void
+test_global_cap (void)
+{
+  TestServer *server = test_server_start ("--max-connections", "5", NULL);
+  GPtrArray *open = g_ptr_array_new_with_free_func (g_object_unref);
+  GSocketConnection *conn = NULL;
+  const char *from[] = { "127.0.0.1", "127.0.0.2", "127.0.0.3" };
+
+  /* Five from three addresses fill the server; the sixth is refused whatever its address. */
+  for (guint i = 0; i < 5; i++)
+    {
+      g_assert_cmpuint (try_upgrade (server, from[i % 3], &conn), ==, 101);
+      g_ptr_array_add (open, g_steal_pointer (&conn));
+    }
+  for (guint i = 0; i < 3; i++)
+    g_assert_cmpuint (try_upgrade (server, from[i], NULL), ==, 503);
+
+  g_ptr_array_remove_index (open, 0);
+  g_assert_cmpuint (upgrade_eventually (server, "127.0.0.3", &conn), ==, 101);
+  g_ptr_array_add (open, conn);
+  g_ptr_array_unref (open);
+  test_server_stop (server);
+  test_server_free (server);
+}
+
 int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/signal/limits/fragment-flood", test_fragment_flood);
+  g_test_add_func ("/signal/limits/connections-per-ip", test_connection_caps);
+  g_test_add_func ("/signal/limits/connections", test_global_cap);
   return g_test_run ();
 }
