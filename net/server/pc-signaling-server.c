@@ -10,6 +10,8 @@
 
 #include "pc-connection-limits.h"
 #include "pc-credentials.h"
+#include "pc-invite-cooldown.h"
+#include "pc-prop-setters.h"
 #include "pc-protocol.h"
 #include "pc-rate-limiter.h"
 #include "pc-server-http.h"
@@ -80,6 +82,7 @@ struct _PcSignalingServer
 
   SoupServer *soup;
   PcConnectionLimits *limits;
+  PcInviteCooldown *invite_cooldown;
   char *url;
   GHashTable *connections; /* PcConnection* -> itself, owned */
   GHashTable *users;       /* user -> PcConnection*, unowned */
@@ -243,7 +246,10 @@ end_call (PcSignalingServer *self, PcCall *call, const char *reason)
   if (call->accepted)
     self->n_active_calls--;
   else
-    self->n_pending_calls--;
+    {
+      self->n_pending_calls--;
+      pc_invite_cooldown_charge (self->invite_cooldown, call->caller->user, call->callee->user);
+    }
 
   for (guint i = 0; i < G_N_ELEMENTS (parties); i++)
     parties[i]->call = NULL;
@@ -388,6 +394,7 @@ handle_invite (PcSignalingServer *self, PcConnection *conn, PcMessage *invite)
 {
   PcConnection *callee;
   PcCall *call;
+  guint wait_s;
 
   if (g_strcmp0 (invite->to, conn->user) == 0)
     {
@@ -421,6 +428,13 @@ handle_invite (PcSignalingServer *self, PcConnection *conn, PcMessage *invite)
       decline->call = g_strdup (invite->call);
       decline->reason = g_strdup ("busy");
       conn_send (conn, decline);
+      return;
+    }
+
+  if (!pc_invite_cooldown_allow (self->invite_cooldown, conn->user, callee->user, &wait_s))
+    {
+      conn_send_error (conn, PC_PROTOCOL_ERROR_RATE_LIMITED, "invite", invite->call,
+                       "Too many unanswered calls to %s; try again in %u s", callee->user, wait_s);
       return;
     }
 
@@ -876,49 +890,6 @@ pc_signaling_server_get_property (GObject *object, guint prop_id, GValue *value,
 }
 
 static void
-set_bytes (PcSignalingServer *self, GBytes **field, const GValue *value, GParamSpec *pspec)
-{
-  GBytes *bytes = g_value_get_boxed (value);
-
-  if (*field == bytes || (*field != NULL && bytes != NULL && g_bytes_equal (*field, bytes)))
-    return;
-  g_clear_pointer (field, g_bytes_unref);
-  *field = bytes != NULL ? g_bytes_ref (bytes) : NULL;
-  g_object_notify_by_pspec (G_OBJECT (self), pspec);
-}
-
-static void
-set_strv (PcSignalingServer *self, GStrv *field, const GValue *value, GParamSpec *pspec)
-{
-  const char *const *strv = g_value_get_boxed (value);
-
-  if ((*field == NULL && strv == NULL)
-      || (*field != NULL && strv != NULL && g_strv_equal ((const char *const *)*field, strv)))
-    return;
-  g_strfreev (*field);
-  *field = g_strdupv ((char **)strv);
-  g_object_notify_by_pspec (G_OBJECT (self), pspec);
-}
-
-static void
-set_uint (PcSignalingServer *self, guint *field, const GValue *value, GParamSpec *pspec)
-{
-  if (*field == g_value_get_uint (value))
-    return;
-  *field = g_value_get_uint (value);
-  g_object_notify_by_pspec (G_OBJECT (self), pspec);
-}
-
-static void
-set_double (PcSignalingServer *self, double *field, const GValue *value, GParamSpec *pspec)
-{
-  if (*field == g_value_get_double (value))
-    return;
-  *field = g_value_get_double (value);
-  g_object_notify_by_pspec (G_OBJECT (self), pspec);
-}
-
-static void
 pc_signaling_server_set_property (GObject *object,
                                   guint prop_id,
                                   const GValue *value,
@@ -929,25 +900,25 @@ pc_signaling_server_set_property (GObject *object,
   switch (prop_id)
     {
     case PROP_TOKEN_SECRET:
-      set_bytes (self, &self->token_secret, value, pspec);
+      pc_prop_set_bytes (self, &self->token_secret, value, pspec);
       break;
     case PROP_TURN_URLS:
-      set_strv (self, &self->turn_urls, value, pspec);
+      pc_prop_set_strv (self, &self->turn_urls, value, pspec);
       break;
     case PROP_TURN_SECRET:
-      set_bytes (self, &self->turn_secret, value, pspec);
+      pc_prop_set_bytes (self, &self->turn_secret, value, pspec);
       break;
     case PROP_TURN_TTL:
-      set_uint (self, &self->turn_ttl, value, pspec);
+      pc_prop_set_uint (self, &self->turn_ttl, value, pspec);
       break;
     case PROP_STUN_URLS:
-      set_strv (self, &self->stun_urls, value, pspec);
+      pc_prop_set_strv (self, &self->stun_urls, value, pspec);
       break;
     case PROP_RATE_LIMIT:
-      set_double (self, &self->rate_limit, value, pspec);
+      pc_prop_set_double (self, &self->rate_limit, value, pspec);
       break;
     case PROP_RATE_BURST:
-      set_double (self, &self->rate_burst, value, pspec);
+      pc_prop_set_double (self, &self->rate_burst, value, pspec);
       break;
     case PROP_WEB_ROOT:
       if (g_strcmp0 (self->web_root, g_value_get_string (value)) != 0)
@@ -962,13 +933,13 @@ pc_signaling_server_set_property (GObject *object,
         g_object_notify_by_pspec (object, pspec);
       break;
     case PROP_KEEPALIVE_INTERVAL:
-      set_uint (self, &self->keepalive_interval, value, pspec);
+      pc_prop_set_uint (self, &self->keepalive_interval, value, pspec);
       break;
     case PROP_IDLE_TIMEOUT:
-      set_uint (self, &self->idle_timeout, value, pspec);
+      pc_prop_set_uint (self, &self->idle_timeout, value, pspec);
       break;
     case PROP_HELLO_TIMEOUT:
-      set_uint (self, &self->hello_timeout, value, pspec);
+      pc_prop_set_uint (self, &self->hello_timeout, value, pspec);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -1008,6 +979,7 @@ pc_signaling_server_finalize (GObject *object)
   g_hash_table_unref (self->users);
   g_hash_table_unref (self->connections);
   pc_connection_limits_unref (self->limits);
+  pc_invite_cooldown_free (self->invite_cooldown);
 
   G_OBJECT_CLASS (pc_signaling_server_parent_class)->finalize (object);
 }
@@ -1059,6 +1031,7 @@ pc_signaling_server_init (PcSignalingServer *self)
   self->hello_timeout = 30;
   self->connections = g_hash_table_new_full (NULL, NULL, (GDestroyNotify)connection_free, NULL);
   self->limits = pc_connection_limits_new ();
+  self->invite_cooldown = pc_invite_cooldown_new ();
   self->users = g_hash_table_new (g_str_hash, g_str_equal);
 }
 

@@ -199,6 +199,94 @@ test_global_cap (void)
   test_server_free (server);
 }
 
+/* @caller rings @callee with call id @call; the callee sees the invite. */
+static void
+ring (TestClient *caller, TestClient *callee, const char *call)
+{
+  test_client_sendf (caller, "{\"type\":\"invite\",\"to\":\"%s\",\"call\":\"%s\",\"video\":false}",
+                     callee->user, call);
+  json_object_unref (test_client_expect (callee, "invite"));
+}
+
+#define COOLDOWN_BURST 5 /* PC_INVITE_COOLDOWN_BURST */
+
+static void
+test_invite_flood (void)
+{
+  TestServer *server = test_server_start (NULL, NULL);
+  TestClient *alice = test_client_register (server, "alice", "Alice", NULL);
+  TestClient *bob = test_client_register (server, "bob", "Bob", NULL);
+  TestClient *carol = test_client_register (server, "carol", "Carol", NULL);
+  JsonObject *error;
+
+  /* Answered calls never count. */
+  for (guint i = 0; i < 2 * COOLDOWN_BURST; i++)
+    {
+      g_autofree char *call = g_strdup_printf ("answered-%u", i);
+
+      ring (alice, bob, call);
+      test_client_sendf (bob, "{\"type\":\"accept\",\"to\":\"alice\",\"call\":\"%s\"}", call);
+      json_object_unref (test_client_expect (alice, "accept"));
+      test_client_sendf (
+          alice, "{\"type\":\"hangup\",\"to\":\"bob\",\"call\":\"%s\",\"reason\":\"normal\"}",
+          call);
+      json_object_unref (test_client_expect (bob, "hangup"));
+    }
+
+  /* Unanswered ones do: declined or cancelled, a few in a row go through. */
+  for (guint i = 0; i < COOLDOWN_BURST; i++)
+    {
+      g_autofree char *call = g_strdup_printf ("ring-%u", i);
+
+      ring (alice, bob, call);
+      if (i % 2 == 0)
+        {
+          test_client_sendf (
+              bob,
+              "{\"type\":\"decline\",\"to\":\"alice\",\"call\":\"%s\",\"reason\":\"declined\"}",
+              call);
+          json_object_unref (test_client_expect (alice, "decline"));
+        }
+      else
+        {
+          test_client_sendf (
+              alice,
+              "{\"type\":\"hangup\",\"to\":\"bob\",\"call\":\"%s\",\"reason\":\"cancelled\"}",
+              call);
+          json_object_unref (test_client_expect (bob, "hangup"));
+        }
+    }
+
+  /* The flood: every further invite is refused and Bob hears nothing. */
+  for (guint i = 0; i < 20; i++)
+    {
+      g_autofree char *call = g_strdup_printf ("flood-%u", i);
+
+      test_client_sendf (
+          alice, "{\"type\":\"invite\",\"to\":\"bob\",\"call\":\"flood-%u\",\"video\":false}", i);
+      error = test_client_expect_error (alice, "rate-limited", "invite");
+      g_assert_cmpstr (json_object_get_string_member (error, "call"), ==, call);
+      json_object_unref (error);
+    }
+  test_client_expect_nothing (bob, 200);
+
+  /* Only that pair: Carol may ring Bob, Bob may ring Alice. */
+  ring (carol, bob, "carol-1");
+  test_client_sendf (
+      carol, "{\"type\":\"hangup\",\"to\":\"bob\",\"call\":\"carol-1\",\"reason\":\"cancelled\"}");
+  json_object_unref (test_client_expect (bob, "hangup"));
+  ring (bob, alice, "bob-1");
+  test_client_sendf (
+      bob, "{\"type\":\"hangup\",\"to\":\"alice\",\"call\":\"bob-1\",\"reason\":\"cancelled\"}");
+  json_object_unref (test_client_expect (alice, "hangup"));
+
+  test_client_free (alice);
+  test_client_free (bob);
+  test_client_free (carol);
+  test_server_stop (server);
+  test_server_free (server);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -206,5 +294,6 @@ main (int argc, char **argv)
   g_test_add_func ("/signal/limits/fragment-flood", test_fragment_flood);
   g_test_add_func ("/signal/limits/connections-per-ip", test_connection_caps);
   g_test_add_func ("/signal/limits/connections", test_global_cap);
+  g_test_add_func ("/signal/limits/invite-flood", test_invite_flood);
   return g_test_run ();
 }
