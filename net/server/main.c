@@ -19,6 +19,8 @@
 #include "pc-web-root.h"
 
 #define EXIT_USAGE 2
+/* GnuTLS priority string: the defaults less everything older than TLS 1.2. */
+#define TLS_PRIORITY "NORMAL:-VERS-SSL3.0:-VERS-TLS1.0:-VERS-TLS1.1:-VERS-DTLS1.0"
 
 static gboolean verbose;
 
@@ -491,6 +493,10 @@ main (int argc, char **argv)
   g_autoptr (PcSignalingServer) server = NULL;
   g_autoptr (GError) error = NULL;
 
+  /* TLS 1.2 and later only. GIO has no per-connection knob for the protocol version; its GnuTLS
+   * backend (glib-networking) reads this once, before the first TLS connection. An operator's
+   * own setting wins. */
+  g_setenv ("G_TLS_GNUTLS_PRIORITY", TLS_PRIORITY, FALSE);
   if (!parse_command_line (&options, &argc, &argv, &error))
     return usage_error ("%s", error->message);
   if (options.version)

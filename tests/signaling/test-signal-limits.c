@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Resource limits of the real peercall-signal against one abusive client: a message in endless
  * fragments (the server must close with 1009 and stay small), connection floods from one IP,
- * invite floods. Other users keep working throughout. */
+ * invite floods; and the TLS listener's oldest protocol version (1.2). Other users keep working
+ * throughout. */
 #include "config.h"
 
+#include <glib/gstdio.h>
 #include <string.h>
 
 #include "signal-test-util.h"
@@ -287,6 +289,92 @@ test_invite_flood (void)
   test_server_free (server);
 }
 
+/* Runs openssl s_client against the server with only @version (e.g. "-tls1_1") enabled;
+ * returns the negotiated protocol, or NULL when the handshake failed. */
+static char *
+tls_handshake (TestServer *server, const char *version)
+{
+  g_autofree char *connect = g_strdup_printf ("127.0.0.1:%u", server->port);
+  g_autofree char *out = NULL;
+  g_autoptr (GError) error = NULL;
+  /* SECLEVEL=0: OpenSSL 3 would refuse TLS 1.0/1.1 on the client side by itself */
+  const char *argv[]
+      = { "openssl", "s_client", "-connect", connect, version, "-cipher", "DEFAULT:@SECLEVEL=0",
+          NULL };
+  const char *line;
+  int status;
+
+  g_spawn_sync (NULL, (char **)argv, NULL, G_SPAWN_SEARCH_PATH | G_SPAWN_STDERR_TO_DEV_NULL, NULL,
+                NULL, &out, NULL, &status, &error);
+  g_assert_no_error (error);
+  line = strstr (out, "New, ");
+  if (!g_spawn_check_wait_status (status, NULL) || line == NULL
+      || g_str_has_prefix (line, "New, (NONE)"))
+    return NULL;
+  return g_strndup (line + 5, strcspn (line + 5, ","));
+}
+
+static void
+test_tls_versions (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("peercall-signal-test-XXXXXX", NULL);
+  g_autofree char *cert = g_build_filename (dir, "cert.pem", NULL);
+  g_autofree char *key = g_build_filename (dir, "key.pem", NULL);
+  g_autofree char *lsan_options = g_strdup (g_getenv ("LSAN_OPTIONS"));
+  g_autofree char *tls12 = NULL;
+  g_autofree char *tls13 = NULL;
+  const char *argv[] = { "openssl",
+                         "req",
+                         "-x509",
+                         "-newkey",
+                         "ec",
+                         "-pkeyopt",
+                         "ec_paramgen_curve:prime256v1",
+                         "-nodes",
+                         "-days",
+                         "1",
+                         "-subj",
+                         "/CN=127.0.0.1",
+                         "-keyout",
+                         key,
+                         "-out",
+                         cert,
+                         NULL };
+  g_autoptr (GError) error = NULL;
+  TestServer *server;
+  int status;
+
+  g_assert_nonnull (dir);
+  g_spawn_sync (NULL, (char **)argv, NULL,
+                G_SPAWN_SEARCH_PATH | G_SPAWN_STDOUT_TO_DEV_NULL | G_SPAWN_STDERR_TO_DEV_NULL, NULL,
+                NULL, NULL, NULL, &status, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_spawn_check_wait_status (status, NULL));
+
+  /* The server's own default, not an inherited one. LeakSanitizer off for this server: see
+   * test-signal-server's /signal/tls. */
+  g_unsetenv ("G_TLS_GNUTLS_PRIORITY");
+  g_setenv ("LSAN_OPTIONS", "detect_leaks=0", TRUE);
+  server = test_server_start ("--tls-cert", cert, "--tls-key", key, NULL);
+  if (lsan_options != NULL)
+    g_setenv ("LSAN_OPTIONS", lsan_options, TRUE);
+  else
+    g_unsetenv ("LSAN_OPTIONS");
+
+  g_assert_null (tls_handshake (server, "-tls1"));
+  g_assert_null (tls_handshake (server, "-tls1_1"));
+  tls12 = tls_handshake (server, "-tls1_2");
+  tls13 = tls_handshake (server, "-tls1_3");
+  g_assert_cmpstr (tls12, ==, "TLSv1.2");
+  g_assert_cmpstr (tls13, ==, "TLSv1.3");
+
+  test_server_stop (server);
+  test_server_free (server);
+  g_remove (cert);
+  g_remove (key);
+  g_rmdir (dir);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -295,5 +383,6 @@ main (int argc, char **argv)
   g_test_add_func ("/signal/limits/connections-per-ip", test_connection_caps);
   g_test_add_func ("/signal/limits/connections", test_global_cap);
   g_test_add_func ("/signal/limits/invite-flood", test_invite_flood);
+  g_test_add_func ("/signal/limits/tls-versions", test_tls_versions);
   return g_test_run ();
 }
