@@ -238,6 +238,7 @@ main_remote_description_set (PcCallSession *self, gpointer data)
   self->remote_description_set = TRUE;
   if (is_answer)
     self->negotiated_once = TRUE;
+  _pc_call_session_dtls_watch_transports (self);
   flush_pending_candidates (self);
 }
 

@@ -384,6 +384,18 @@ link_video_payloader (PcCallSession *self)
   return fixup;
 }
 
+/* Any thread: webrtcbin makes a dtlsdec for each transport; its peer certificate is checked
+ * the moment the handshake delivers it. */
+static void
+on_webrtc_element_added (GstBin *bin, GstBin *sub_bin, GstElement *element, PcCallSession *self)
+{
+  GstElementFactory *factory = gst_element_get_factory (element);
+
+  if (factory && g_str_equal (GST_OBJECT_NAME (factory), "dtlsdec"))
+    g_signal_connect_object (element, "notify::peer-pem",
+                             G_CALLBACK (_pc_call_session_on_dtls_peer_pem), self, 0);
+}
+
 /* webrtcbin with ICE configured and the session's handlers connected. */
 static gboolean
 add_webrtcbin (PcCallSession *self, GError **error)
@@ -411,6 +423,7 @@ add_webrtcbin (PcCallSession *self, GError **error)
                     G_CALLBACK (_pc_call_session_on_ice_connection_state), self);
   g_signal_connect (self->webrtc, "notify::connection-state",
                     G_CALLBACK (_pc_call_session_on_connection_state), self);
+  g_signal_connect (self->webrtc, "deep-element-added", G_CALLBACK (on_webrtc_element_added), self);
   g_signal_connect (self->webrtc, "pad-added", G_CALLBACK (_pc_call_session_on_pad_added), self);
   g_signal_connect (self->webrtc, "pad-removed", G_CALLBACK (_pc_call_session_on_pad_removed),
                     self);
@@ -620,6 +633,28 @@ add_video_send (PcCallSession *self, GError **error)
   return pay_out;
 }
 
+/* The transport webrtcbin made with @trans presents this device's certificate (set on the
+ * transport, not on its dtlssrtpdec, so webrtcbin's a=fingerprint follows it), and its peer's
+ * certificate is checked the moment its handshake completes. */
+static void
+prepare_dtls_transport (PcCallSession *self, GstWebRTCRTPTransceiver *trans)
+{
+  g_autoptr (GstWebRTCRTPReceiver) receiver = NULL;
+  g_autoptr (GstWebRTCDTLSTransport) transport = NULL;
+
+  if (trans == NULL)
+    return;
+  g_object_get (trans, "receiver", &receiver, NULL);
+  if (receiver)
+    g_object_get (receiver, "transport", &transport, NULL);
+  if (transport == NULL)
+    return;
+  if (self->dtls_identity)
+    g_object_set (transport, "certificate", pc_dtls_identity_get_pem (self->dtls_identity), NULL);
+  g_signal_connect_object (transport, "notify::state", G_CALLBACK (_pc_call_session_on_dtls_state),
+                           self, 0);
+}
+
 /* One transceiver per kind, audio first like browsers, fed by the payloaders. */
 static gboolean
 link_to_webrtcbin (PcCallSession *self, GstElement *pay_out, GError **error)
@@ -636,6 +671,8 @@ link_to_webrtcbin (PcCallSession *self, GstElement *pay_out, GError **error)
     }
   g_object_get (asink, "transceiver", &self->audio_trans, NULL);
   g_object_get (vsink, "transceiver", &self->video_trans, NULL);
+  prepare_dtls_transport (self, self->audio_trans);
+  prepare_dtls_transport (self, self->video_trans);
   /* NACK + RTX on video so losses are repaired; Opus uses in-band FEC instead. */
   g_object_set (self->video_trans, "direction", GST_WEBRTC_RTP_TRANSCEIVER_DIRECTION_SENDRECV,
                 "do-nack", TRUE, NULL);

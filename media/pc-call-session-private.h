@@ -15,6 +15,7 @@
 
 #include "pc-call-session.h"
 #include "pc-codec.h"
+#include "pc-dtls-identity.h"
 #include "pc-dtls-verifier.h"
 #include "pc-latency-stamp.h"
 #include "pc-screencast.h"
@@ -254,9 +255,12 @@ struct _PcCallSession
 
   /* DTLS: the peer's certificate against the remote description (pc-call-session-dtls.c) */
   PcDtlsVerifier *dtls_verifier;
-  gint dtls_failed;        /* atomic: a mismatch was found, the call fails */
-  gint dtls_reported;      /* atomic: "dtls-verified" was posted */
-  char *verification_code; /* main context */
+  PcDtlsIdentity *dtls_identity; /* this device's certificate; NULL: GStreamer's per-process one */
+  gint dtls_failed;              /* atomic: a mismatch was found, the call fails */
+  gint dtls_reported;            /* atomic: "dtls-verified" was posted */
+  gint dtls_reported_failure;    /* atomic: the mismatch was posted */
+  GError *dtls_error;            /* under lock: the mismatch, until posted */
+  char *verification_code;       /* main context */
 };
 
 /* Work handed from a streaming thread to the session's main context. */
@@ -289,6 +293,9 @@ void _pc_call_session_run_on_main_at (PcCallSession *self,
 GstPadProbeReturn
 _pc_call_session_dtls_gate (GstPad *pad, GstPadProbeInfo *info, gpointer user_data);
 gboolean _pc_call_session_dtls_check_transports (PcCallSession *self);
+void _pc_call_session_on_dtls_state (GObject *transport, GParamSpec *pspec, PcCallSession *self);
+void _pc_call_session_dtls_watch_transports (PcCallSession *self);
+void _pc_call_session_on_dtls_peer_pem (GObject *dtlsdec, GParamSpec *pspec, PcCallSession *self);
 gboolean
 _pc_call_session_dtls_set_remote_description (PcCallSession *self, const char *sdp, GError **error);
 

@@ -447,9 +447,11 @@ def test_dtls_pass():
 
 
 def test_dtls_tamper():
-    """The tampering proxy rewrites every a=fingerprint in offer and answer: each peer finds the
-    other's DTLS certificate is not the announced one, ends the call `failed` with error
-    `dtls-fingerprint`, and decodes no frame of the intercepted media."""
+    """The tampering proxy rewrites every a=fingerprint in offer and answer: the peers find the
+    other's DTLS certificate is not the announced one and end the call `failed` with error
+    `dtls-fingerprint`; neither decodes a frame of the intercepted media nor reports connected.
+    The first to find it hangs up, and its `hangup` may reach the other before that one's own
+    handshake has got that far: then the other ends `failed` on the hang-up alone."""
     with Harness(timeout=150) as h:
         h.start_server()
         proxy, url = h.start_tamper_proxy("tamper")
@@ -457,10 +459,12 @@ def test_dtls_tamper():
         alice = h.start_peer("alice", "--call", "bob", url=url)
         for peer in (alice, bob):
             h.wait_state(peer, "ended", timeout=60)
+        found = [p.user for p in (alice, bob)
+                 if "dtls-fingerprint" in [e.get("code") for e in p.find("error")]]
+        log(f"found the mismatch itself: {found}")
+        check(found, "neither peer reported dtls-fingerprint")
         for peer in (alice, bob):
             assert_ended(peer, "failed")
-            codes = [e.get("code") for e in peer.find("error")]
-            check("dtls-fingerprint" in codes, f"{peer.user}: error codes {codes}")
             frames = [e["kind"] for e in peer.find("first-frame")]
             check(not frames, f"{peer.user}: decoded intercepted media: first-frame {frames}")
             decoded = max([e.get("frames_decoded") or 0 for e in peer.find("stats")], default=0)
