@@ -50,6 +50,7 @@
     localVideo: $('local-video'),
     callPeer: $('call-peer'),
     callStatus: $('call-status'),
+    callCode: $('call-code'),
     mute: $('mute'),
     camera: $('camera'),
     share: $('share'),
@@ -605,6 +606,32 @@
   // ---------------------------------------------------------------------------------------------
   // Remote video: frame counting (requestVideoFrameCallback) and latency stamp decoding
 
+  // The sha-256 a=fingerprint of an SDP (media level first, as the browser checks it), in
+  // upper-case hex with colons; null without one.
+  function sdpFingerprint (sdp) {
+    const m = /^a=fingerprint:sha-256 ([0-9A-Fa-f:]+)\s*$/mi.exec(sdp || '');
+    return m ? m[1].toUpperCase() : null;
+  }
+
+  // The verification code Peercall shows (media/pc-dtls-verifier.c): SHA-256 over both
+  // fingerprints, sorted and joined by "\n"; four groups of five digits from bytes 5k..5k+4.
+  async function verificationCode (a, b) {
+    if (!a || !b || !(window.crypto && crypto.subtle)) {
+      return null;
+    }
+    const input = a <= b ? `${a}\n${b}` : `${b}\n${a}`;
+    const hash = new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(input)));
+    const groups = [];
+    for (let k = 0; k < 4; k++) {
+      let chunk = 0n;
+      for (let i = 0; i < 5; i++) {
+        chunk = (chunk << 8n) | BigInt(hash[5 * k + i]);
+      }
+      groups.push(String(chunk % 100000n).padStart(5, '0'));
+    }
+    return groups.join(' ');
+  }
+
   function watchFrames (video, counterOf, isMain) {
     if (!('requestVideoFrameCallback' in HTMLVideoElement.prototype)) {
       return;
@@ -760,6 +787,7 @@
               this.setState('connected');
             }
             this.startStats();
+            this.showVerification();
             break;
           case 'disconnected':
             ui.callStatus.textContent = 'Reconnecting…';
@@ -772,6 +800,23 @@
         }
       };
       return pc;
+    }
+
+    // The code both sides of a connected call show; the browser has checked the peer's
+    // certificate against the remote description's fingerprint itself.
+    async showVerification () {
+      const pc = this.pc;
+      const local = sdpFingerprint(pc && pc.localDescription && pc.localDescription.sdp);
+      const remote = sdpFingerprint(pc && pc.remoteDescription && pc.remoteDescription.sdp);
+      const sas = await verificationCode(local, remote);
+      if (!sas || this.state === 'ended' || this.verification) {
+        return;
+      }
+      this.verification = { call: this.id, sas, fingerprint_local: local, fingerprint_remote: remote };
+      test.verification = this.verification;
+      emit('verification', this.verification);
+      ui.callCode.textContent = `Verification code ${sas}`;
+      ui.callCode.hidden = false;
     }
 
     // Perfect negotiation (the callee is polite): offers go out whenever tracks change.
@@ -1278,6 +1323,9 @@
       ended: 'Call ended',
     }[call.state] || '';
     ui.callStatus.textContent = text;
+    if (!call.verification) {
+      ui.callCode.hidden = true;
+    }
     ui.callPage.classList.toggle('connected', call.state === 'connected');
     renderContacts();
     updateControls();

@@ -23,6 +23,23 @@ run('browser-call', 170, async () => {
   await waitPage(alice, () => window.peercallTest.call.state === 'connected', 30000, 'connected call');
   await waitPage(bob, () => window.peercallTest.call.state === 'connected', 30000, 'connected call');
   await waitPage(alice, () => window.peercallTest.peers.bob === 'busy', 5000, 'bob busy');
+  // Both pages show the same verification code, made of both sides' fingerprints
+  const codes = [];
+  for (const page of [alice, bob]) {
+    await waitPage(page, () => !!window.peercallTest.verification, 10000, 'verification code');
+    const v = await page.evaluate(() => window.peercallTest.verification);
+    const shown = await page.evaluate(() => {
+      const el = document.getElementById('call-code');
+      return el.hidden ? '' : el.textContent;
+    });
+    check(/^\d{5} \d{5} \d{5} \d{5}$/.test(v.sas), `${page.label}: code ${v.sas}`);
+    check(shown.includes(v.sas), `${page.label}: the page shows "${shown}"`);
+    codes.push(v);
+  }
+  check(codes[0].sas === codes[1].sas, `same code on both pages: ${codes[0].sas} / ${codes[1].sas}`);
+  check(codes[0].fingerprint_local === codes[1].fingerprint_remote
+    && codes[0].fingerprint_remote === codes[1].fingerprint_local, 'each side names the other\'s fingerprint');
+  log(`verification code ${codes[0].sas}`);
   for (const page of [alice, bob]) {
     await waitPage(page, (n) => window.peercallTest.video.frames >= n, 30000, `${FRAMES} remote frames`, FRAMES);
     await waitPage(page, () => window.peercallTest.audio.packetsReceived > 0, 5000, 'remote audio packets');
