@@ -7,6 +7,7 @@
 
 #include "pc-call-manager.h"
 #include "pc-call-private.h"
+#include "pc-contact-list.h"
 
 enum
 {
@@ -79,7 +80,7 @@ struct _PcCallManager
 
   PcSignalingClient *client;
   gboolean was_registered;
-  GListStore *contacts;
+  PcContactList *contacts;
 
   /* the call that is not ended yet, and what belongs to it */
   PcCall *current_call;
@@ -153,70 +154,6 @@ set_current_call (PcCallManager *self, PcCall *call)
 {
   if (g_set_object (&self->current_call, call))
     g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CURRENT_CALL]);
-}
-
-/* Contacts */
-
-static guint
-find_contact (PcCallManager *self, const char *user, PcContact **out_contact)
-{
-  guint n = g_list_model_get_n_items (G_LIST_MODEL (self->contacts));
-
-  for (guint i = 0; i < n; i++)
-    {
-      g_autoptr (PcContact) contact = g_list_model_get_item (G_LIST_MODEL (self->contacts), i);
-
-      if (g_strcmp0 (pc_contact_get_user (contact), user) == 0)
-        {
-          if (out_contact)
-            *out_contact = g_steal_pointer (&contact);
-          return i;
-        }
-    }
-  if (out_contact)
-    *out_contact = NULL;
-  return G_MAXUINT;
-}
-
-static int
-compare_contacts (gconstpointer a, gconstpointer b, gpointer user_data)
-{
-  PcContact *ca = (PcContact *)a;
-  PcContact *cb = (PcContact *)b;
-  g_autofree char *ka = g_utf8_collate_key (pc_contact_get_name (ca), -1);
-  g_autofree char *kb = g_utf8_collate_key (pc_contact_get_name (cb), -1);
-  int ret = strcmp (ka, kb);
-
-  return ret != 0 ? ret : g_strcmp0 (pc_contact_get_user (ca), pc_contact_get_user (cb));
-}
-
-/* Adds or updates a contact; returns it (borrowed from the store), or NULL for ourselves. */
-static PcContact *
-update_contact (PcCallManager *self, const char *user, const char *name, PcPresence status)
-{
-  g_autoptr (PcContact) contact = NULL;
-  guint pos;
-
-  if (user == NULL || g_strcmp0 (user, self->user) == 0)
-    return NULL;
-
-  pos = find_contact (self, user, &contact);
-  if (contact == NULL)
-    {
-      contact = pc_contact_new (user, name, status);
-      g_list_store_insert_sorted (self->contacts, contact, compare_contacts, NULL);
-      return contact; /* the store holds a reference */
-    }
-
-  pc_contact_set_status (contact, status);
-  if (name != NULL && g_strcmp0 (name, pc_contact_get_name (contact)) != 0)
-    {
-      /* the name decides the position: re-insert */
-      pc_contact_set_name (contact, name);
-      g_list_store_remove (self->contacts, pos);
-      g_list_store_insert_sorted (self->contacts, contact, compare_contacts, NULL);
-    }
-  return contact;
 }
 
 /* Sending */
@@ -400,7 +337,7 @@ static void
 maybe_restore_call (PcCallManager *self)
 {
   PcCall *call = self->current_call;
-  g_autoptr (PcContact) contact = NULL;
+  PcContact *contact;
   g_autoptr (GError) error = NULL;
 
   if (call == NULL || !self->unsupervised || self->restoring
@@ -409,7 +346,7 @@ maybe_restore_call (PcCallManager *self)
       || pc_signaling_client_get_state (self->client) != PC_SIGNALING_STATE_REGISTERED)
     return;
 
-  find_contact (self, pc_call_get_peer (call), &contact);
+  contact = pc_contact_list_lookup (self->contacts, pc_call_get_peer (call));
   if (contact == NULL || pc_contact_get_status (contact) != PC_PRESENCE_AVAILABLE)
     return;
 
@@ -799,7 +736,7 @@ handle_invite (PcCallManager *self, PcMessage *message)
       return;
     }
 
-  contact = update_contact (self, message->from, message->name, PC_PRESENCE_BUSY);
+  contact = pc_contact_list_update (self->contacts, message->from, message->name, PC_PRESENCE_BUSY);
   call = pc_call_new (message->call, message->from,
                       message->name ? message->name
                                     : (contact ? pc_contact_get_name (contact) : NULL),
@@ -930,32 +867,8 @@ on_client_message (PcSignalingClient *client, PcMessage *message, PcCallManager 
 static void
 on_client_registered (PcSignalingClient *client, PcMessage *welcome, PcCallManager *self)
 {
-  g_autoptr (GHashTable) seen = g_hash_table_new (g_str_hash, g_str_equal);
-  guint n;
-
   self->was_registered = TRUE;
-
-  if (welcome->peers != NULL)
-    {
-      for (guint i = 0; i < welcome->peers->len; i++)
-        {
-          PcPeerInfo *info = g_ptr_array_index (welcome->peers, i);
-          PcContact *contact = update_contact (self, info->user, info->name, info->status);
-
-          if (contact != NULL)
-            g_hash_table_add (seen, (gpointer)pc_contact_get_user (contact));
-        }
-    }
-
-  /* after a reconnect: whoever is not listed went offline meanwhile */
-  n = g_list_model_get_n_items (G_LIST_MODEL (self->contacts));
-  for (guint i = 0; i < n; i++)
-    {
-      g_autoptr (PcContact) contact = g_list_model_get_item (G_LIST_MODEL (self->contacts), i);
-
-      if (!g_hash_table_contains (seen, pc_contact_get_user (contact)))
-        pc_contact_set_status (contact, PC_PRESENCE_OFFLINE);
-    }
+  pc_contact_list_sync (self->contacts, welcome->peers);
 
   g_signal_emit (self, signals[SIGNAL_REGISTERED], 0);
   maybe_restore_call (self);
@@ -965,9 +878,8 @@ on_client_registered (PcSignalingClient *client, PcMessage *welcome, PcCallManag
       for (guint i = 0; i < welcome->peers->len; i++)
         {
           PcPeerInfo *info = g_ptr_array_index (welcome->peers, i);
-          g_autoptr (PcContact) contact = NULL;
+          PcContact *contact = pc_contact_list_lookup (self->contacts, info->user);
 
-          find_contact (self, info->user, &contact);
           if (contact != NULL)
             g_signal_emit (self, signals[SIGNAL_PRESENCE], 0, contact);
         }
@@ -981,7 +893,7 @@ on_client_presence (PcSignalingClient *client,
                     PcPresence status,
                     PcCallManager *self)
 {
-  PcContact *contact = update_contact (self, user, name, status);
+  PcContact *contact = pc_contact_list_update (self->contacts, user, name, status);
 
   if (contact != NULL)
     g_signal_emit (self, signals[SIGNAL_PRESENCE], 0, contact);
@@ -1066,6 +978,8 @@ pc_call_manager_constructed (GObject *object)
   PcCallManager *self = PC_CALL_MANAGER (object);
 
   G_OBJECT_CLASS (pc_call_manager_parent_class)->constructed (object);
+
+  self->contacts = pc_contact_list_new (self->user);
 
   /* `hello` requires a display name: the user name stands in */
   self->client = pc_signaling_client_new (self->server_url, self->user,
@@ -1296,7 +1210,6 @@ pc_call_manager_class_init (PcCallManagerClass *klass)
 static void
 pc_call_manager_init (PcCallManager *self)
 {
-  self->contacts = g_list_store_new (PC_TYPE_CONTACT);
   self->ring_timeout = PC_CALL_MANAGER_DEFAULT_RING_TIMEOUT;
   g_queue_init (&self->pending);
 }
@@ -1384,7 +1297,7 @@ pc_call_manager_start_call (PcCallManager *self,
                             GError **error)
 {
   g_autoptr (PcCall) call = NULL;
-  g_autoptr (PcContact) contact = NULL;
+  PcContact *contact;
   g_autofree char *id = NULL;
   PcCallSession *session;
 
@@ -1409,7 +1322,7 @@ pc_call_manager_start_call (PcCallManager *self,
     }
 
   id = g_uuid_string_random ();
-  find_contact (self, peer_user, &contact);
+  contact = pc_contact_list_lookup (self->contacts, peer_user);
   call = pc_call_new (id, peer_user, contact ? pc_contact_get_name (contact) : NULL,
                       PC_CALL_DIRECTION_OUTGOING, video);
   g_object_set_data (G_OBJECT (call), "pc-call-manager", self);
@@ -1525,12 +1438,8 @@ pc_call_manager_get_contacts (PcCallManager *self)
 PcContact *
 pc_call_manager_lookup_contact (PcCallManager *self, const char *user)
 {
-  g_autoptr (PcContact) contact = NULL;
-
   g_return_val_if_fail (PC_IS_CALL_MANAGER (self), NULL);
-
-  find_contact (self, user, &contact);
-  return contact; /* the store keeps it alive */
+  return pc_contact_list_lookup (self->contacts, user);
 }
 
 PcSignalingState
