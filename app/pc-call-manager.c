@@ -3,9 +3,8 @@
 
 #include "config.h"
 
-#include <gst/sdp/sdp.h>
-
 #include "pc-call-manager.h"
+#include "pc-active-call.h"
 #include "pc-call-private.h"
 #include "pc-contact-list.h"
 
@@ -43,26 +42,6 @@ enum
 
 static guint signals[N_SIGNALS];
 
-/* A connected call that the server no longer tracks (a connection dropped, or the server
- * restarted) goes on while the peer's media keeps arriving: polled this often, it ends once no
- * video frame was decoded for MEDIA_STALL_US and the last stats (a second's worth) counted no
- * RTP bytes received. The stats, not a clock, decide for audio: on a loaded machine they come
- * late, never falsely empty. */
-#define MEDIA_POLL_MS 250
-#define MEDIA_STALL_US (2 * G_TIME_SPAN_SECOND)
-
-/* One queued local description or candidate: an outgoing call prepares media while it rings,
- * but nothing may reach the callee before it accepted. */
-typedef struct
-{
-  PcMessageType type;
-  char *sdp_type;
-  char *sdp;
-  char *candidate;
-  char *sdp_mid;
-  gint mline_index;
-} PendingSignal;
-
 struct _PcCallManager
 {
   GObject parent_instance;
@@ -82,20 +61,9 @@ struct _PcCallManager
   gboolean was_registered;
   PcContactList *contacts;
 
-  /* the call that is not ended yet, and what belongs to it */
+  /* the call that is not ended yet (one at a time), and what drives it */
   PcCall *current_call;
-  guint ring_timeout_id;
-  gboolean accepted; /* outgoing: `accept` arrived, queued signals may go out */
-  GQueue pending;    /* of PendingSignal*, for the current outgoing call before `accept` */
-
-  /* Signaling outages of the connected current call (media is peer to peer and goes on) */
-  gboolean unsupervised; /* the server does not track it: it ends when media stops */
-  gboolean peer_gone;    /* `hangup` peer-gone came: ICE trouble ends it too */
-  gboolean restoring;    /* caller: the restoring `invite` went out, no answer yet */
-  guint media_watch_id;  /* polls the remote media while connected */
-  guint64 media_frames;  /* remote video frames decoded at the last poll */
-  gint64 media_seen_us;  /* monotonic time media_frames last grew, 0: never */
-  gboolean stats_quiet;  /* the last stats counted no RTP received (or none came yet) */
+  PcActiveCall *active;
 
   /* The last call that ended here: a late restoring `invite` for it is refused quietly
    * instead of ringing as a new call. */
@@ -110,28 +78,6 @@ GQuark
 pc_call_error_quark (void)
 {
   return g_quark_from_static_string ("pc-call-error-quark");
-}
-
-static void end_call (PcCallManager *self,
-                      PcCall *call,
-                      const char *reason,
-                      gboolean locally,
-                      PcMessageType send_type);
-
-static void
-pending_signal_free (PendingSignal *pending)
-{
-  g_free (pending->sdp_type);
-  g_free (pending->sdp);
-  g_free (pending->candidate);
-  g_free (pending->sdp_mid);
-  g_free (pending);
-}
-
-static void
-clear_pending (PcCallManager *self)
-{
-  g_queue_clear_full (&self->pending, (GDestroyNotify)pending_signal_free);
 }
 
 static void
@@ -149,373 +95,66 @@ is_current (PcCallManager *self, PcCall *call)
   return call != NULL && call == self->current_call;
 }
 
-static void
-set_current_call (PcCallManager *self, PcCall *call)
+/* Does `message` belong to the current call, from its peer? */
+static gboolean
+is_current_message (PcCallManager *self, PcMessage *message)
 {
+  PcCall *call = self->current_call;
+
+  return call != NULL && g_strcmp0 (message->call, pc_call_get_id (call)) == 0
+         && g_strcmp0 (message->from, pc_call_get_peer (call)) == 0;
+}
+
+/* The current call */
+
+static void
+on_active_call_error (PcActiveCall *active, GError *error, PcCallManager *self)
+{
+  emit_error (self, error);
+}
+
+static void
+on_active_call_ended (PcActiveCall *active, PcCallManager *self)
+{
+  g_autoptr (PcCall) call = g_object_ref (pc_active_call_get_call (active));
+
+  g_free (self->last_ended_id);
+  self->last_ended_id = g_strdup (pc_call_get_id (call));
+  g_free (self->last_ended_peer);
+  self->last_ended_peer = g_strdup (pc_call_get_peer (call));
+
+  /* (its "error" stays connected: the closing session may still report one) */
+  g_signal_handlers_disconnect_by_func (active, on_active_call_ended, self);
+  if (self->active == active)
+    {
+      g_clear_object (&self->active);
+      if (g_set_object (&self->current_call, NULL))
+        g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CURRENT_CALL]);
+    }
+  g_signal_emit (self, signals[SIGNAL_CALL_ENDED], 0, call);
+}
+
+/* Makes `call` the current call; it rings (both directions) until answered. */
+static void
+add_call (PcCallManager *self, PcCall *call)
+{
+  g_clear_object (&self->active);
+  self->active = pc_active_call_new (call, self->client, self->contacts);
+  g_signal_connect_object (self->active, "error", G_CALLBACK (on_active_call_error), self, 0);
+  g_signal_connect_object (self->active, "ended", G_CALLBACK (on_active_call_ended), self, 0);
   if (g_set_object (&self->current_call, call))
     g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CURRENT_CALL]);
+  g_signal_emit (self, signals[SIGNAL_CALL_ADDED], 0, call);
 }
 
-/* Sending */
-
+/* Creates the current call's session with the current preferences and the server's ICE servers,
+ * and starts it. */
 static void
-send_or_report (PcCallManager *self, gboolean ok, GError *error)
-{
-  if (!ok && error != NULL)
-    {
-      g_warning ("could not send: %s", error->message);
-      emit_error (self, error);
-    }
-}
-
-static void
-send_sdp (PcCallManager *self, PcCall *call, const char *sdp_type, const char *sdp)
-{
-  g_autoptr (GError) error = NULL;
-  gboolean ok = pc_signaling_client_send_sdp (self->client, pc_call_get_peer (call),
-                                              pc_call_get_id (call), sdp_type, sdp, &error);
-
-  send_or_report (self, ok, error);
-}
-
-static void
-send_candidate (
-    PcCallManager *self, PcCall *call, const char *candidate, const char *sdp_mid, gint mline_index)
-{
-  g_autoptr (GError) error = NULL;
-  gboolean ok;
-
-  ok = pc_signaling_client_send_ice (self->client, pc_call_get_peer (call), pc_call_get_id (call),
-                                     candidate, sdp_mid, mline_index, &error);
-  send_or_report (self, ok, error);
-}
-
-static void
-flush_pending (PcCallManager *self)
-{
-  PendingSignal *pending;
-
-  while ((pending = g_queue_pop_head (&self->pending)) != NULL)
-    {
-      if (self->current_call != NULL)
-        {
-          if (pending->type == PC_MESSAGE_SDP)
-            send_sdp (self, self->current_call, pending->sdp_type, pending->sdp);
-          else
-            send_candidate (self, self->current_call, pending->candidate, pending->sdp_mid,
-                            pending->mline_index);
-        }
-      pending_signal_free (pending);
-    }
-}
-
-/* May the current call's local signals go to the peer now? */
-static gboolean
-can_send_media_signals (PcCallManager *self, PcCall *call)
-{
-  return pc_call_get_direction (call) == PC_CALL_DIRECTION_INCOMING || self->accepted;
-}
-
-/* Signaling outages. The server ends a call when either party's connection drops, but the
- * media does not go through it: a connected call goes on "unsupervised" while the peer's media
- * keeps arriving, and the caller re-sends `invite` with the same call id once both are signed
- * in again, which the callee answers with `accept` at once (no ringing, no new negotiation), so
- * that the server tracks the call again. */
-
-static void
-note_media (PcCallManager *self)
-{
-  self->media_seen_us = g_get_monotonic_time ();
-}
-
-/* Notes a video frame decoded since the last look. */
-static void
-update_media_seen (PcCallManager *self)
-{
-  PcCallSession *session = self->current_call ? pc_call_get_session (self->current_call) : NULL;
-  guint64 frames = session ? pc_call_session_get_frames_decoded (session) : 0;
-
-  if (frames > self->media_frames)
-    {
-      self->media_frames = frames;
-      note_media (self);
-    }
-}
-
-/* Does the peer's media arrive: video decoded lately, or RTP counted in the last stats (stats
- * stop when the connection leaves "connected": then only video counts)? */
-static gboolean
-media_flowing (PcCallManager *self)
-{
-  PcCallSession *session = self->current_call ? pc_call_get_session (self->current_call) : NULL;
-
-  /* Asked between two polls (a peer-gone right after the first frames): look now. */
-  update_media_seen (self);
-  if (self->media_seen_us != 0 && g_get_monotonic_time () - self->media_seen_us <= MEDIA_STALL_US)
-    return TRUE;
-  return session != NULL && !self->stats_quiet
-         && pc_call_session_get_connection_state (session) == PC_CONNECTION_STATE_CONNECTED;
-}
-
-static void
-stop_media_watch (PcCallManager *self)
-{
-  g_clear_handle_id (&self->media_watch_id, g_source_remove);
-}
-
-/* Forgets the outage state of the current call (it ended, or the server tracks it again). */
-static void
-set_supervised (PcCallManager *self)
-{
-  self->unsupervised = FALSE;
-  self->peer_gone = FALSE;
-  self->restoring = FALSE;
-}
-
-/* Media stopped (or ICE broke) while the server could not tell us why: the peer is gone. */
-static void
-end_without_server (PcCallManager *self, PcCall *call, const char *why)
-{
-  g_autoptr (GError) error = NULL;
-
-  g_debug ("call %s: %s while the server does not track the call: peer gone", pc_call_get_id (call),
-           why);
-  /* A restoring invite may have made the server ring the peer with this call: withdraw it. A
-   * hangup the server no longer knows about would only come back as no-such-call. */
-  if (self->restoring
-      && !pc_signaling_client_send_hangup (self->client, pc_call_get_peer (call),
-                                           pc_call_get_id (call), PC_CALL_END_CANCELLED, &error))
-    g_debug ("hangup not sent: %s", error->message);
-  end_call (self, call, PC_CALL_END_PEER_GONE, FALSE, PC_MESSAGE_UNKNOWN);
-}
-
-static gboolean
-on_media_watch (gpointer data)
-{
-  PcCallManager *self = PC_CALL_MANAGER (data);
-  PcCall *call = self->current_call;
-  PcCallSession *session = call ? pc_call_get_session (call) : NULL;
-
-  if (session == NULL || pc_call_get_state (call) != PC_CALL_STATE_CONNECTED)
-    {
-      self->media_watch_id = 0;
-      return G_SOURCE_REMOVE;
-    }
-
-  update_media_seen (self);
-  if (self->unsupervised && !media_flowing (self))
-    {
-      self->media_watch_id = 0;
-      end_without_server (self, call, "media stopped");
-      return G_SOURCE_REMOVE;
-    }
-  return G_SOURCE_CONTINUE;
-}
-
-static void
-start_media_watch (PcCallManager *self)
-{
-  stop_media_watch (self);
-  self->media_frames = 0;
-  self->media_seen_us = 0;
-  self->stats_quiet = TRUE;
-  self->media_watch_id = g_timeout_add (MEDIA_POLL_MS, on_media_watch, self);
-}
-
-/* The server no longer tracks the connected current call (why: for the log). */
-static void
-lose_supervision (PcCallManager *self, const char *why)
-{
-  g_debug ("call %s: %s; it goes on on media alone", pc_call_get_id (self->current_call), why);
-  self->unsupervised = TRUE;
-  self->restoring = FALSE;
-}
-
-/* Caller side: once signed in again and the peer is back, ask the server to track the call
- * again with the same call id. */
-static void
-maybe_restore_call (PcCallManager *self)
-{
-  PcCall *call = self->current_call;
-  PcContact *contact;
-  g_autoptr (GError) error = NULL;
-
-  if (call == NULL || !self->unsupervised || self->restoring
-      || pc_call_get_direction (call) != PC_CALL_DIRECTION_OUTGOING
-      || pc_call_get_state (call) != PC_CALL_STATE_CONNECTED
-      || pc_signaling_client_get_state (self->client) != PC_SIGNALING_STATE_REGISTERED)
-    return;
-
-  contact = pc_contact_list_lookup (self->contacts, pc_call_get_peer (call));
-  if (contact == NULL || pc_contact_get_status (contact) != PC_PRESENCE_AVAILABLE)
-    return;
-
-  if (!pc_signaling_client_send_invite (self->client, pc_call_get_peer (call),
-                                        pc_call_get_id (call), pc_call_get_video (call), &error))
-    {
-      g_debug ("restoring invite not sent: %s", error->message);
-      return;
-    }
-  g_debug ("call %s: restoring it on the server", pc_call_get_id (call));
-  self->restoring = TRUE;
-}
-
-/* Session callbacks: `call` is the user data, the manager is found through its qdata. */
-
-static PcCallManager *
-manager_of_call (PcCall *call)
-{
-  return g_object_get_data (G_OBJECT (call), "pc-call-manager");
-}
-
-static void
-on_session_local_description (PcCallSession *session,
-                              const char *sdp_type,
-                              const char *sdp,
-                              PcCall *call)
-{
-  PcCallManager *self = manager_of_call (call);
-
-  if (self == NULL || !is_current (self, call))
-    return;
-
-  if (can_send_media_signals (self, call))
-    {
-      send_sdp (self, call, sdp_type, sdp);
-    }
-  else
-    {
-      PendingSignal *pending = g_new0 (PendingSignal, 1);
-
-      pending->type = PC_MESSAGE_SDP;
-      pending->sdp_type = g_strdup (sdp_type);
-      pending->sdp = g_strdup (sdp);
-      g_queue_push_tail (&self->pending, pending);
-    }
-}
-
-static void
-on_session_local_candidate (PcCallSession *session,
-                            const char *candidate,
-                            const char *sdp_mid,
-                            gint mline_index,
-                            PcCall *call)
-{
-  PcCallManager *self = manager_of_call (call);
-
-  if (self == NULL || !is_current (self, call))
-    return;
-
-  if (can_send_media_signals (self, call))
-    {
-      send_candidate (self, call, candidate, sdp_mid, mline_index);
-    }
-  else
-    {
-      PendingSignal *pending = g_new0 (PendingSignal, 1);
-
-      pending->type = PC_MESSAGE_ICE;
-      pending->candidate = g_strdup (candidate);
-      pending->sdp_mid = g_strdup (sdp_mid);
-      pending->mline_index = mline_index;
-      g_queue_push_tail (&self->pending, pending);
-    }
-}
-
-static void
-on_session_connection_state (PcCallSession *session, GParamSpec *pspec, PcCall *call)
-{
-  PcCallManager *self = manager_of_call (call);
-  PcConnectionState state = pc_call_session_get_connection_state (session);
-
-  if (self == NULL || !is_current (self, call))
-    return;
-
-  g_debug ("call %s: connection state %d", pc_call_get_id (call), state);
-  if (state == PC_CONNECTION_STATE_CONNECTED
-      && pc_call_get_state (call) == PC_CALL_STATE_CONNECTING)
-    {
-      start_media_watch (self);
-      pc_call_set_state (call, PC_CALL_STATE_CONNECTED);
-    }
-  else if (self->peer_gone
-           && (state == PC_CONNECTION_STATE_DISCONNECTED || state == PC_CONNECTION_STATE_FAILED))
-    {
-      end_without_server (self, call, "connection lost");
-    }
-}
-
-static void
-on_session_ice_state (PcCallSession *session, GParamSpec *pspec, PcCall *call)
-{
-  PcCallManager *self = manager_of_call (call);
-  const char *state = pc_call_session_get_ice_connection_state (session);
-
-  if (self == NULL || !is_current (self, call) || !self->peer_gone)
-    return;
-
-  if (g_strcmp0 (state, "disconnected") == 0 || g_strcmp0 (state, "failed") == 0)
-    end_without_server (self, call, "ICE disconnected");
-}
-
-static void
-on_session_stats (PcCallSession *session, PcCallStats *stats, PcCall *call)
-{
-  PcCallManager *self = manager_of_call (call);
-
-  if (self == NULL || !is_current (self, call))
-    return;
-
-  /* Bytes counted since the previous stats: audio (and video not decoded yet) arrives. A
-   * report with every rate 0, sent ones too, has none computed (it came right after the
-   * previous one): no evidence either way. */
-  if (stats->audio_rx_kbps > 0 || stats->video_rx_kbps > 0)
-    self->stats_quiet = FALSE;
-  else if (stats->audio_tx_kbps > 0 || stats->video_tx_kbps > 0)
-    self->stats_quiet = TRUE;
-}
-
-static void
-on_session_failed (PcCallSession *session, GError *error, PcCall *call)
-{
-  PcCallManager *self = manager_of_call (call);
-
-  if (self == NULL || !is_current (self, call))
-    return;
-
-  g_debug ("call %s failed: %s", pc_call_get_id (call), error->message);
-  if (self->unsupervised && pc_call_get_state (call) == PC_CALL_STATE_CONNECTED)
-    {
-      end_without_server (self, call, error->message);
-      return;
-    }
-  emit_error (self, error);
-  end_call (self, call, PC_CALL_END_FAILED, TRUE, PC_MESSAGE_HANGUP);
-}
-
-static void
-on_session_media_error (PcCallSession *session, GError *error, PcCall *call)
-{
-  PcCallManager *self = manager_of_call (call);
-
-  if (self != NULL)
-    emit_error (self, error);
-}
-
-static gboolean
-close_session_idle (gpointer data)
-{
-  pc_call_session_close (PC_CALL_SESSION (data));
-  return G_SOURCE_REMOVE;
-}
-
-/* Creates the call's session with the current preferences and the server's ICE servers. */
-static PcCallSession *
-create_session (PcCallManager *self, PcCall *call, gboolean polite)
+start_media (PcCallManager *self, gboolean polite, gboolean offerer)
 {
   g_autoptr (PcIceConfig) ice_config = NULL;
+  g_autoptr (PcCallSession) session = NULL;
   PcMessage *welcome = pc_signaling_client_get_welcome (self->client);
-  PcCallSession *session;
 
   ice_config = self->ice_config ? pc_ice_config_copy (self->ice_config) : pc_ice_config_new ();
   if (welcome != NULL && welcome->ice_servers != NULL)
@@ -524,52 +163,10 @@ create_session (PcCallManager *self, PcCall *call, gboolean polite)
   session = g_object_new (PC_TYPE_CALL_SESSION, "ice-config", ice_config, "polite", polite,
                           "video-source", self->video_source, "audio-source", self->audio_source,
                           "latency-probe", self->latency_probe, NULL);
-
-  g_signal_connect_object (session, "local-description", G_CALLBACK (on_session_local_description),
-                           call, 0);
-  g_signal_connect_object (session, "local-candidate", G_CALLBACK (on_session_local_candidate),
-                           call, 0);
-  g_signal_connect_object (session, "notify::connection-state",
-                           G_CALLBACK (on_session_connection_state), call, 0);
-  g_signal_connect_object (session, "notify::ice-connection-state",
-                           G_CALLBACK (on_session_ice_state), call, 0);
-  g_signal_connect_object (session, "stats", G_CALLBACK (on_session_stats), call, 0);
-  g_signal_connect_object (session, "failed", G_CALLBACK (on_session_failed), call, 0);
-  g_signal_connect_object (session, "media-error", G_CALLBACK (on_session_media_error), call, 0);
-
-  pc_call_set_session (call, session);
-  return session;
+  pc_active_call_start_media (self->active, session, offerer);
 }
 
-/* Starts the session; on failure ends the call as failed. */
-static gboolean
-start_session (PcCallManager *self, PcCall *call, PcCallSession *session, gboolean offerer)
-{
-  g_autoptr (GError) error = NULL;
-
-  if (!pc_call_get_video (call))
-    pc_call_session_set_camera_enabled (session, FALSE);
-
-  if (!pc_call_session_start (session, offerer, &error))
-    {
-      g_warning ("call %s: could not start media: %s", pc_call_get_id (call), error->message);
-      emit_error (self, error);
-      end_call (self, call, PC_CALL_END_FAILED, TRUE, PC_MESSAGE_HANGUP);
-      return FALSE;
-    }
-  return TRUE;
-}
-
-/* Ending */
-
-static void
-stop_ring_timer (PcCallManager *self)
-{
-  g_clear_handle_id (&self->ring_timeout_id, g_source_remove);
-}
-
-/* Ends `call` with `reason`. send_type PC_MESSAGE_HANGUP/DECLINE tells the peer first;
- * PC_MESSAGE_UNKNOWN sends nothing (the peer ended it, or the server did). */
+/* Ends the current call `call` (see pc_active_call_end). */
 static void
 end_call (PcCallManager *self,
           PcCall *call,
@@ -577,162 +174,44 @@ end_call (PcCallManager *self,
           gboolean locally,
           PcMessageType send_type)
 {
-  g_autoptr (PcCall) hold = g_object_ref (call);
-  g_autoptr (GError) error = NULL;
-  PcCallSession *session;
-
-  if (!pc_call_is_active (call))
-    return;
-
-  if (send_type == PC_MESSAGE_HANGUP)
-    {
-      if (!pc_signaling_client_send_hangup (self->client, pc_call_get_peer (call),
-                                            pc_call_get_id (call), reason, &error))
-        g_debug ("hangup not sent: %s", error->message);
-    }
-  else if (send_type == PC_MESSAGE_DECLINE)
-    {
-      if (!pc_signaling_client_send_decline (self->client, pc_call_get_peer (call),
-                                             pc_call_get_id (call), reason, &error))
-        g_debug ("decline not sent: %s", error->message);
-    }
-
   if (is_current (self, call))
-    {
-      stop_ring_timer (self);
-      stop_media_watch (self);
-      set_supervised (self);
-      clear_pending (self);
-      self->accepted = FALSE;
-    }
-  g_free (self->last_ended_id);
-  self->last_ended_id = g_strdup (pc_call_get_id (call));
-  g_free (self->last_ended_peer);
-  self->last_ended_peer = g_strdup (pc_call_get_peer (call));
-
-  /* Close outside the session's own signal emission (ended from "failed", say). */
-  session = pc_call_get_session (call);
-  if (session != NULL)
-    g_idle_add_full (G_PRIORITY_DEFAULT, close_session_idle, g_object_ref (session),
-                     g_object_unref);
-
-  g_debug ("call %s with %s ended: %s%s", pc_call_get_id (call), pc_call_get_peer (call), reason,
-           locally ? " (here)" : "");
-  pc_call_end (call, reason, locally);
-  if (is_current (self, call))
-    set_current_call (self, NULL);
-  g_signal_emit (self, signals[SIGNAL_CALL_ENDED], 0, call);
-}
-
-static gboolean
-on_ring_timeout (gpointer data)
-{
-  PcCallManager *self = PC_CALL_MANAGER (data);
-
-  self->ring_timeout_id = 0;
-  if (self->current_call != NULL)
-    {
-      PcCallState state = pc_call_get_state (self->current_call);
-
-      if (state == PC_CALL_STATE_INVITING || state == PC_CALL_STATE_RINGING)
-        end_call (self, self->current_call, PC_CALL_END_TIMEOUT, TRUE, PC_MESSAGE_HANGUP);
-    }
-  return G_SOURCE_REMOVE;
-}
-
-static void
-start_ring_timer (PcCallManager *self)
-{
-  stop_ring_timer (self);
-  if (self->ring_timeout > 0)
-    self->ring_timeout_id = g_timeout_add_seconds (self->ring_timeout, on_ring_timeout, self);
-}
-
-/* TRUE when a remote description sends video to us: a video m-line that is not rejected (port 0
- * without bundle-only) and whose direction is not recvonly/inactive. Decides what
- * --exit-after-frames waits for. */
-static gboolean
-sdp_sends_video (const char *sdp_text)
-{
-  g_autoptr (GstSDPMessage) sdp = NULL;
-
-  if (sdp_text == NULL || gst_sdp_message_new_from_text (sdp_text, &sdp) != GST_SDP_OK)
-    return FALSE;
-
-  for (guint i = 0; i < gst_sdp_message_medias_len (sdp); i++)
-    {
-      const GstSDPMedia *media = gst_sdp_message_get_media (sdp, i);
-      gboolean bundle_only = FALSE;
-      gboolean sending = TRUE;
-
-      if (g_strcmp0 (gst_sdp_media_get_media (media), "video") != 0)
-        continue;
-      for (guint j = 0; j < gst_sdp_media_attributes_len (media); j++)
-        {
-          const GstSDPAttribute *attr = gst_sdp_media_get_attribute (media, j);
-
-          if (g_strcmp0 (attr->key, "bundle-only") == 0)
-            bundle_only = TRUE;
-          else if (g_strcmp0 (attr->key, "recvonly") == 0 || g_strcmp0 (attr->key, "inactive") == 0)
-            sending = FALSE;
-        }
-      if (gst_sdp_media_get_port (media) == 0 && !bundle_only)
-        continue;
-      if (sending)
-        return TRUE;
-    }
-  return FALSE;
+    pc_active_call_end (self->active, reason, locally, send_type);
 }
 
 /* Incoming messages */
 
+static void
+send_decline (PcCallManager *self, PcMessage *message, const char *reason)
+{
+  g_autoptr (GError) error = NULL;
+
+  if (!pc_signaling_client_send_decline (self->client, message->from, message->call, reason,
+                                         &error))
+    g_debug ("decline not sent: %s", error->message);
+}
+
+/* An invite that is not for the current call: the one-call policy. */
 static void
 handle_invite (PcCallManager *self, PcMessage *message)
 {
   g_autoptr (PcCall) call = NULL;
   g_autoptr (GError) error = NULL;
   PcContact *contact;
-  PcCall *current = self->current_call;
 
-  if (current != NULL && g_strcmp0 (message->call, pc_call_get_id (current)) == 0
-      && g_strcmp0 (message->from, pc_call_get_peer (current)) == 0)
-    {
-      /* The caller restores our call on a restarted server (or after a drop): answer at once;
-       * the media never stopped, nothing is negotiated again. */
-      if (pc_call_get_direction (current) == PC_CALL_DIRECTION_INCOMING
-          && pc_call_get_state (current) == PC_CALL_STATE_CONNECTED)
-        {
-          if (pc_signaling_client_send_accept (self->client, message->from, message->call, &error))
-            {
-              g_debug ("call %s restored on the server", message->call);
-              set_supervised (self);
-            }
-          else
-            g_debug ("restoring accept not sent: %s", error->message);
-        }
-      else
-        g_debug ("invite %s again in state %s: ignored", message->call,
-                 pc_call_state_to_string (pc_call_get_state (current)));
-      return;
-    }
-  if (current == NULL && g_strcmp0 (message->call, self->last_ended_id) == 0
+  if (self->current_call == NULL && g_strcmp0 (message->call, self->last_ended_id) == 0
       && g_strcmp0 (message->from, self->last_ended_peer) == 0)
     {
       /* a restoring invite for a call that already ended here: no new ringing */
       g_debug ("invite %s for a call that ended: unavailable", message->call);
-      if (!pc_signaling_client_send_decline (self->client, message->from, message->call,
-                                             PC_CALL_END_UNAVAILABLE, &error))
-        g_debug ("decline not sent: %s", error->message);
+      send_decline (self, message, PC_CALL_END_UNAVAILABLE);
       return;
     }
 
-  if (current != NULL)
+  if (self->current_call != NULL)
     {
       /* one call at a time; the server normally does this itself */
       g_debug ("invite %s from %s while in a call: busy", message->call, message->from);
-      if (!pc_signaling_client_send_decline (self->client, message->from, message->call,
-                                             PC_CALL_END_BUSY, &error))
-        g_debug ("decline not sent: %s", error->message);
+      send_decline (self, message, PC_CALL_END_BUSY);
       return;
     }
 
@@ -741,14 +220,12 @@ handle_invite (PcCallManager *self, PcMessage *message)
                       message->name ? message->name
                                     : (contact ? pc_contact_get_name (contact) : NULL),
                       PC_CALL_DIRECTION_INCOMING, message->video);
-  g_object_set_data (G_OBJECT (call), "pc-call-manager", self);
-  self->accepted = FALSE;
-  set_current_call (self, call);
-  g_signal_emit (self, signals[SIGNAL_CALL_ADDED], 0, call);
+  add_call (self, call);
 
   if (!pc_signaling_client_send_ringing (self->client, message->from, message->call, &error))
     g_debug ("ringing not sent: %s", error->message);
-  start_ring_timer (self);
+  if (is_current (self, call)) /* not declined from "call-added" */
+    pc_active_call_start_ring_timer (self->active, self->ring_timeout);
 
   g_signal_emit (self, signals[SIGNAL_INCOMING_CALL], 0, call);
 
@@ -764,104 +241,22 @@ handle_invite (PcCallManager *self, PcMessage *message)
 static void
 on_client_message (PcSignalingClient *client, PcMessage *message, PcCallManager *self)
 {
-  PcCall *call = self->current_call;
-  g_autoptr (GError) error = NULL;
+  /* an invite again for the current call restores it; everything else belongs to the current
+   * call, from its peer */
+  if (is_current_message (self, message))
+    pc_active_call_handle_message (self->active, message);
+  else if (message->type == PC_MESSAGE_INVITE)
+    handle_invite (self, message);
+  else
+    g_debug ("ignoring %s for call %s from %s", pc_message_type_to_string (message->type),
+             message->call, message->from);
+}
 
-  if (message->type == PC_MESSAGE_INVITE)
-    {
-      handle_invite (self, message);
-      return;
-    }
-
-  /* everything else belongs to the current call, from its peer */
-  if (call == NULL || g_strcmp0 (message->call, pc_call_get_id (call)) != 0
-      || g_strcmp0 (message->from, pc_call_get_peer (call)) != 0)
-    {
-      g_debug ("ignoring %s for call %s from %s", pc_message_type_to_string (message->type),
-               message->call, message->from);
-      return;
-    }
-
-  switch (message->type)
-    {
-    case PC_MESSAGE_RINGING:
-      if (pc_call_get_direction (call) == PC_CALL_DIRECTION_OUTGOING
-          && pc_call_get_state (call) == PC_CALL_STATE_INVITING)
-        pc_call_set_state (call, PC_CALL_STATE_RINGING);
-      break;
-
-    case PC_MESSAGE_ACCEPT:
-      if (pc_call_get_direction (call) == PC_CALL_DIRECTION_OUTGOING
-          && pc_call_get_state (call) < PC_CALL_STATE_CONNECTING)
-        {
-          stop_ring_timer (self);
-          self->accepted = TRUE;
-          pc_call_set_state (call, PC_CALL_STATE_CONNECTING);
-          /* the offer and candidates gathered while ringing go out now */
-          flush_pending (self);
-        }
-      else if (self->restoring)
-        {
-          g_debug ("call %s restored on the server", pc_call_get_id (call));
-          set_supervised (self);
-        }
-      break;
-
-    case PC_MESSAGE_DECLINE:
-      if (self->restoring && pc_call_get_state (call) == PC_CALL_STATE_CONNECTED)
-        {
-          /* (busy: the server still had the peer in a call) media alone decides */
-          g_debug ("call %s not restored: %s", pc_call_get_id (call), message->reason);
-          self->restoring = FALSE;
-        }
-      else if (pc_call_get_direction (call) == PC_CALL_DIRECTION_OUTGOING)
-        end_call (self, call, message->reason ? message->reason : PC_CALL_END_DECLINED, FALSE,
-                  PC_MESSAGE_UNKNOWN);
-      break;
-
-    case PC_MESSAGE_HANGUP:
-      /* The peer's connection to the server dropped, not necessarily its media: go on while
-       * media arrives (with none at all, end at once). */
-      if (g_strcmp0 (message->reason, PC_CALL_END_PEER_GONE) == 0
-          && pc_call_get_state (call) == PC_CALL_STATE_CONNECTED && media_flowing (self))
-        {
-          lose_supervision (self, "the peer's signaling is gone");
-          self->peer_gone = TRUE;
-          break;
-        }
-      end_call (self, call, message->reason ? message->reason : PC_CALL_END_NORMAL, FALSE,
-                PC_MESSAGE_UNKNOWN);
-      break;
-
-    case PC_MESSAGE_SDP:
-      if (pc_call_get_session (call) == NULL)
-        {
-          g_debug ("sdp before media started: ignored");
-          break;
-        }
-      if (sdp_sends_video (message->sdp))
-        pc_call_set_remote_video (call, TRUE);
-      g_debug ("call %s: remote %s, sends video: %d", pc_call_get_id (call), message->sdp_type,
-               pc_call_get_remote_video (call));
-      if (!pc_call_session_set_remote_description (pc_call_get_session (call), message->sdp_type,
-                                                   message->sdp, &error))
-        {
-          g_warning ("call %s: remote %s refused: %s", pc_call_get_id (call), message->sdp_type,
-                     error->message);
-          emit_error (self, error);
-          end_call (self, call, PC_CALL_END_FAILED, TRUE, PC_MESSAGE_HANGUP);
-        }
-      break;
-
-    case PC_MESSAGE_ICE:
-      if (pc_call_get_session (call) != NULL)
-        pc_call_session_add_remote_candidate (pc_call_get_session (call), message->candidate,
-                                              message->sdp_mid, message->sdp_mline_index);
-      break;
-
-    default:
-      break;
-    }
+static void
+maybe_restore_call (PcCallManager *self)
+{
+  if (self->active != NULL)
+    pc_active_call_maybe_restore (self->active);
 }
 
 static void
@@ -911,57 +306,28 @@ on_client_server_error (PcSignalingClient *client,
 {
   PcCall *call = self->current_call;
 
+  if (call_id == NULL)
+    {
+      emit_error (self, error);
+      return;
+    }
   /* a late reply about a call that is already over (both sides hung up at once) */
-  if (call_id != NULL && (call == NULL || g_strcmp0 (call_id, pc_call_get_id (call)) != 0))
+  if (call == NULL || g_strcmp0 (call_id, pc_call_get_id (call)) != 0)
     {
       g_debug ("server error about old call %s: %s", call_id, error->message);
       return;
     }
-
-  if (call != NULL && call_id != NULL && pc_call_get_state (call) == PC_CALL_STATE_CONNECTED)
-    {
-      if (self->restoring && g_strcmp0 (ref, "invite") == 0)
-        {
-          /* (unknown-peer: it went offline again) media alone decides */
-          g_debug ("call %s not restored: %s", call_id, error->message);
-          self->restoring = FALSE;
-          return;
-        }
-      if (g_error_matches (error, PC_PROTOCOL_ERROR, PC_PROTOCOL_ERROR_NO_SUCH_CALL))
-        {
-          /* the server forgot the call (restarted, or our connection dropped unnoticed) */
-          lose_supervision (self, "the server has no such call");
-          maybe_restore_call (self);
-          return;
-        }
-    }
-
-  emit_error (self, error);
-
-  if (call != NULL && call_id != NULL)
-    {
-      /* the server has no such call (or no such peer): it cannot go on */
-      if (g_error_matches (error, PC_PROTOCOL_ERROR, PC_PROTOCOL_ERROR_UNKNOWN_PEER))
-        end_call (self, call, PC_CALL_END_UNAVAILABLE, FALSE, PC_MESSAGE_UNKNOWN);
-      else if (g_error_matches (error, PC_PROTOCOL_ERROR, PC_PROTOCOL_ERROR_NO_SUCH_CALL))
-        end_call (self, call, PC_CALL_END_ERROR, FALSE, PC_MESSAGE_UNKNOWN);
-    }
+  pc_active_call_handle_server_error (self->active, error, ref);
 }
 
 static void
 on_client_disconnected (PcSignalingClient *client, GError *error, PcCallManager *self)
 {
-  PcCall *call = self->current_call;
-
   if (error != NULL && self->was_registered)
     emit_error (self, error);
 
-  /* The server ends our calls when the connection drops. A connected call keeps its media
-   * (peer to peer) while the client reconnects; a call still being set up cannot go on. */
-  if (call != NULL && pc_call_get_state (call) != PC_CALL_STATE_CONNECTED)
-    end_call (self, call, PC_CALL_END_ERROR, TRUE, PC_MESSAGE_UNKNOWN);
-  else if (call != NULL)
-    lose_supervision (self, "signaling lost");
+  if (self->active != NULL)
+    pc_active_call_signaling_lost (self->active);
 }
 
 static void
@@ -1096,16 +462,14 @@ pc_call_manager_dispose (GObject *object)
 {
   PcCallManager *self = PC_CALL_MANAGER (object);
 
-  stop_ring_timer (self);
-  stop_media_watch (self);
-  clear_pending (self);
-  if (self->current_call != NULL)
+  if (self->active != NULL)
     {
-      PcCallSession *session = pc_call_get_session (self->current_call);
+      g_autoptr (PcActiveCall) active = g_object_ref (self->active);
 
-      if (session != NULL)
-        pc_call_session_close (session);
-      g_object_set_data (G_OBJECT (self->current_call), "pc-call-manager", NULL);
+      pc_active_call_close (active);
+      g_signal_handlers_disconnect_by_data (active, self);
+      if (self->active == active)
+        g_clear_object (&self->active);
     }
   g_clear_object (&self->current_call);
   if (self->client != NULL)
@@ -1211,7 +575,6 @@ static void
 pc_call_manager_init (PcCallManager *self)
 {
   self->ring_timeout = PC_CALL_MANAGER_DEFAULT_RING_TIMEOUT;
-  g_queue_init (&self->pending);
 }
 
 PcCallManager *
@@ -1299,7 +662,6 @@ pc_call_manager_start_call (PcCallManager *self,
   g_autoptr (PcCall) call = NULL;
   PcContact *contact;
   g_autofree char *id = NULL;
-  PcCallSession *session;
 
   g_return_val_if_fail (PC_IS_CALL_MANAGER (self), NULL);
   g_return_val_if_fail (peer_user != NULL, NULL);
@@ -1325,20 +687,17 @@ pc_call_manager_start_call (PcCallManager *self,
   contact = pc_contact_list_lookup (self->contacts, peer_user);
   call = pc_call_new (id, peer_user, contact ? pc_contact_get_name (contact) : NULL,
                       PC_CALL_DIRECTION_OUTGOING, video);
-  g_object_set_data (G_OBJECT (call), "pc-call-manager", self);
 
   if (!pc_signaling_client_send_invite (self->client, peer_user, id, video, error))
     return NULL;
 
-  self->accepted = FALSE;
-  clear_pending (self);
-  set_current_call (self, call);
-  g_signal_emit (self, signals[SIGNAL_CALL_ADDED], 0, call);
-  start_ring_timer (self);
+  add_call (self, call);
+  if (!is_current (self, call))
+    return g_steal_pointer (&call); /* hung up from "call-added" */
+  pc_active_call_start_ring_timer (self->active, self->ring_timeout);
 
   /* Gather early: the offer and candidates are ready (and queued) by the time `accept` comes. */
-  session = create_session (self, call, FALSE);
-  start_session (self, call, session, TRUE);
+  start_media (self, FALSE, TRUE);
 
   return g_steal_pointer (&call);
 }
@@ -1346,8 +705,6 @@ pc_call_manager_start_call (PcCallManager *self,
 gboolean
 pc_call_manager_accept (PcCallManager *self, PcCall *call, gboolean video, GError **error)
 {
-  PcCallSession *session;
-
   g_return_val_if_fail (PC_IS_CALL_MANAGER (self), FALSE);
   g_return_val_if_fail (PC_IS_CALL (call), FALSE);
 
@@ -1363,11 +720,11 @@ pc_call_manager_accept (PcCallManager *self, PcCall *call, gboolean video, GErro
                                         pc_call_get_id (call), error))
     return FALSE;
 
-  stop_ring_timer (self);
+  pc_active_call_stop_ring_timer (self->active);
   pc_call_set_video (call, video);
   pc_call_set_state (call, PC_CALL_STATE_CONNECTING);
-  session = create_session (self, call, TRUE);
-  start_session (self, call, session, FALSE);
+  if (is_current (self, call)) /* not hung up from notify::state */
+    start_media (self, TRUE, FALSE);
   return TRUE;
 }
 

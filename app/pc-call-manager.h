@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* pc-call-manager.h: the call state machine. Ties one PcSignalingClient to the PcCallSession of
- * the current call; keeps the contact list. Independent of PcApplication and GSettings: whoever
+/* pc-call-manager.h: the calls of one PcSignalingClient: routes its messages by call id to the
+ * one current call (a PcActiveCall drives it and its PcCallSession), refuses a second one and
+ * keeps the contact list (PcContactList). Independent of PcApplication and GSettings: whoever
  * creates it passes plain values. */
 #pragma once
 

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* pc-call-private.h: the setters PcCallManager uses to drive a PcCall. Not for the UI. */
+/* pc-call-private.h: the setters PcCallManager and PcActiveCall use to drive a PcCall. Not for
+ * the UI. */
 #pragma once
 
 #include "pc-call.h"
