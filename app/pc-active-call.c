@@ -3,10 +3,9 @@
 
 #include "config.h"
 
-#include <gst/sdp/sdp.h>
-
 #include "pc-active-call.h"
 #include "pc-call-private.h"
+#include "pc-sdp.h"
 
 /* A connected call that the server no longer tracks (a connection dropped, or the server
  * restarted) goes on while the peer's media keeps arriving: polled this often, it ends once no
@@ -580,8 +579,7 @@ pc_active_call_close (PcActiveCall *self)
 
 /* Messages of this call from its peer */
 
-/* TRUE when a remote description sends video to us: a video m-line that is not rejected (port 0
- * without bundle-only) and whose direction is not recvonly/inactive. Decides what
+/* Does a remote description send video to us (see pc_sdp_media_sends)? Decides what
  * --exit-after-frames waits for. */
 static gboolean
 sdp_sends_video (const char *sdp_text)
@@ -590,30 +588,7 @@ sdp_sends_video (const char *sdp_text)
 
   if (sdp_text == NULL || gst_sdp_message_new_from_text (sdp_text, &sdp) != GST_SDP_OK)
     return FALSE;
-
-  for (guint i = 0; i < gst_sdp_message_medias_len (sdp); i++)
-    {
-      const GstSDPMedia *media = gst_sdp_message_get_media (sdp, i);
-      gboolean bundle_only = FALSE;
-      gboolean sending = TRUE;
-
-      if (g_strcmp0 (gst_sdp_media_get_media (media), "video") != 0)
-        continue;
-      for (guint j = 0; j < gst_sdp_media_attributes_len (media); j++)
-        {
-          const GstSDPAttribute *attr = gst_sdp_media_get_attribute (media, j);
-
-          if (g_strcmp0 (attr->key, "bundle-only") == 0)
-            bundle_only = TRUE;
-          else if (g_strcmp0 (attr->key, "recvonly") == 0 || g_strcmp0 (attr->key, "inactive") == 0)
-            sending = FALSE;
-        }
-      if (gst_sdp_media_get_port (media) == 0 && !bundle_only)
-        continue;
-      if (sending)
-        return TRUE;
-    }
-  return FALSE;
+  return pc_sdp_sends_video (sdp);
 }
 
 /* The caller restores our call on a restarted server (or after a drop): answer at once; the
