@@ -34,6 +34,7 @@ enum
   SIGNAL_LATENCY,
   SIGNAL_VIDEO_SOURCE_CHANGED,
   SIGNAL_NEGOTIATION,
+  SIGNAL_VERIFICATION,
   N_SIGNALS
 };
 
@@ -135,6 +136,17 @@ on_session_first_frame (
     PcCallSession *session, const char *kind, guint width, guint height, PcCall *self)
 {
   g_signal_emit (self, signals[SIGNAL_FIRST_FRAME], 0, kind, width, height);
+}
+
+static void
+on_session_dtls_verified (PcCallSession *session,
+                          const char *code,
+                          const char *fingerprint_local,
+                          const char *fingerprint_remote,
+                          PcCall *self)
+{
+  g_signal_emit (self, signals[SIGNAL_VERIFICATION], 0, code, fingerprint_local,
+                 fingerprint_remote);
 }
 
 static void
@@ -339,6 +351,10 @@ pc_call_class_init (PcCallClass *klass)
   signals[SIGNAL_NEGOTIATION]
       = g_signal_new ("negotiation", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
                       NULL, G_TYPE_NONE, 1, G_TYPE_STRING);
+  /* the peer's DTLS certificate matched its description: the code both sides show */
+  signals[SIGNAL_VERIFICATION]
+      = g_signal_new ("verification", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
+                      NULL, G_TYPE_NONE, 3, G_TYPE_STRING, G_TYPE_STRING, G_TYPE_STRING);
 }
 
 static void
@@ -508,10 +524,12 @@ pc_call_set_session (PcCall *self, PcCallSession *session)
       g_signal_connect_object (session, "ice-state", G_CALLBACK (on_session_ice_state), self, 0);
       g_signal_connect_object (session, "first-frame", G_CALLBACK (on_session_first_frame), self,
                                0);
-      g_signal_connect_object (session, "remote-track", G_CALLBACK (on_session_remote_track),
-                               self, 0);
+      g_signal_connect_object (session, "remote-track", G_CALLBACK (on_session_remote_track), self,
+                               0);
       g_signal_connect_object (session, "stats", G_CALLBACK (on_session_stats), self, 0);
       g_signal_connect_object (session, "latency", G_CALLBACK (on_session_latency), self, 0);
+      g_signal_connect_object (session, "dtls-verified", G_CALLBACK (on_session_dtls_verified),
+                               self, 0);
       g_signal_connect_object (session, "notify::video-source",
                                G_CALLBACK (on_session_video_source), self, 0);
       g_signal_connect_object (session, "local-description",

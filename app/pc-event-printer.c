@@ -181,6 +181,23 @@ on_call_remote_track (PcCall *call,
 }
 
 static void
+on_call_verification (PcCall *call,
+                      const char *code,
+                      const char *fingerprint_local,
+                      const char *fingerprint_remote,
+                      PcEventPrinter *self)
+{
+  EventLine line;
+
+  line_begin (self, &line, "verification");
+  line_string (&line, "call", pc_call_get_id (call));
+  line_string (&line, "sas", code);
+  line_string (&line, "fingerprint_local", fingerprint_local);
+  line_string (&line, "fingerprint_remote", fingerprint_remote);
+  line_end (self, &line);
+}
+
+static void
 on_call_stats (PcCall *call, PcCallStats *stats, PcEventPrinter *self)
 {
   EventLine line;
@@ -248,6 +265,7 @@ on_call_added (PcCallManager *manager, PcCall *call, PcEventPrinter *self)
   g_signal_connect_object (call, "video-source-changed", G_CALLBACK (on_call_video_source), self,
                            0);
   g_signal_connect_object (call, "negotiation", G_CALLBACK (on_call_negotiation), self, 0);
+  g_signal_connect_object (call, "verification", G_CALLBACK (on_call_verification), self, 0);
 }
 
 static void

@@ -633,11 +633,12 @@ add_video_send (PcCallSession *self, GError **error)
   return pay_out;
 }
 
-/* The transport webrtcbin made with @trans presents this device's certificate (set on the
- * transport, not on its dtlssrtpdec, so webrtcbin's a=fingerprint follows it), and its peer's
- * certificate is checked the moment its handshake completes. */
+/* The transport webrtcbin made with @trans: its peer's certificate is checked the moment its
+ * handshake completes. (This device's own certificate, PcDtlsIdentity, is not set on it yet:
+ * neither the transport's "certificate" nor dtlssrtpdec's "pem" reached both the handshake and
+ * webrtcbin's a=fingerprint in 1.22 — see issue 13.) */
 static void
-prepare_dtls_transport (PcCallSession *self, GstWebRTCRTPTransceiver *trans)
+watch_dtls_transport (PcCallSession *self, GstWebRTCRTPTransceiver *trans)
 {
   g_autoptr (GstWebRTCRTPReceiver) receiver = NULL;
   g_autoptr (GstWebRTCDTLSTransport) transport = NULL;
@@ -647,12 +648,9 @@ prepare_dtls_transport (PcCallSession *self, GstWebRTCRTPTransceiver *trans)
   g_object_get (trans, "receiver", &receiver, NULL);
   if (receiver)
     g_object_get (receiver, "transport", &transport, NULL);
-  if (transport == NULL)
-    return;
-  if (self->dtls_identity)
-    g_object_set (transport, "certificate", pc_dtls_identity_get_pem (self->dtls_identity), NULL);
-  g_signal_connect_object (transport, "notify::state", G_CALLBACK (_pc_call_session_on_dtls_state),
-                           self, 0);
+  if (transport)
+    g_signal_connect_object (transport, "notify::state",
+                             G_CALLBACK (_pc_call_session_on_dtls_state), self, 0);
 }
 
 /* One transceiver per kind, audio first like browsers, fed by the payloaders. */
@@ -671,8 +669,8 @@ link_to_webrtcbin (PcCallSession *self, GstElement *pay_out, GError **error)
     }
   g_object_get (asink, "transceiver", &self->audio_trans, NULL);
   g_object_get (vsink, "transceiver", &self->video_trans, NULL);
-  prepare_dtls_transport (self, self->audio_trans);
-  prepare_dtls_transport (self, self->video_trans);
+  watch_dtls_transport (self, self->audio_trans);
+  watch_dtls_transport (self, self->video_trans);
   /* NACK + RTX on video so losses are repaired; Opus uses in-band FEC instead. */
   g_object_set (self->video_trans, "direction", GST_WEBRTC_RTP_TRANSCEIVER_DIRECTION_SENDRECV,
                 "do-nack", TRUE, NULL);

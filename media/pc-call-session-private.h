@@ -15,7 +15,6 @@
 
 #include "pc-call-session.h"
 #include "pc-codec.h"
-#include "pc-dtls-identity.h"
 #include "pc-dtls-verifier.h"
 #include "pc-latency-stamp.h"
 #include "pc-screencast.h"
@@ -255,12 +254,11 @@ struct _PcCallSession
 
   /* DTLS: the peer's certificate against the remote description (pc-call-session-dtls.c) */
   PcDtlsVerifier *dtls_verifier;
-  PcDtlsIdentity *dtls_identity; /* this device's certificate; NULL: GStreamer's per-process one */
-  gint dtls_failed;              /* atomic: a mismatch was found, the call fails */
-  gint dtls_reported;            /* atomic: "dtls-verified" was posted */
-  gint dtls_reported_failure;    /* atomic: the mismatch was posted */
-  GError *dtls_error;            /* under lock: the mismatch, until posted */
-  char *verification_code;       /* main context */
+  gint dtls_failed;           /* atomic: a mismatch was found, the call fails */
+  gint dtls_reported;         /* atomic: "dtls-verified" was posted */
+  gint dtls_reported_failure; /* atomic: the mismatch was posted */
+  GError *dtls_error;         /* under lock: the mismatch, until posted */
+  char *verification_code;    /* main context */
 };
 
 /* Work handed from a streaming thread to the session's main context. */

@@ -775,7 +775,6 @@ pc_call_session_finalize (GObject *object)
   g_free (self->ice_state);
   g_free (self->h264_profile_level_id);
   g_clear_object (&self->dtls_verifier);
-  g_clear_object (&self->dtls_identity);
   g_clear_error (&self->dtls_error);
   g_free (self->verification_code);
   pc_call_stats_free (self->last_stats);
@@ -887,13 +886,6 @@ pc_call_session_init (PcCallSession *self)
       = g_ptr_array_new_with_free_func ((GDestroyNotify)_pc_call_session_weak_ref_free);
   self->stats_requests = g_ptr_array_new_with_free_func ((GDestroyNotify)gst_promise_unref);
   self->dtls_verifier = pc_dtls_verifier_new ();
-  {
-    g_autoptr (GError) error = NULL;
-
-    self->dtls_identity = pc_dtls_identity_get_default (&error);
-    if (self->dtls_identity == NULL)
-      g_warning ("No device certificate, this call uses a temporary one: %s", error->message);
-  }
   self->first_remote_video_mline = -1;
   self->connection_state = PC_CONNECTION_STATE_NEW;
   self->ice_state = g_strdup ("new");

@@ -444,6 +444,23 @@ def test_dtls_pass():
             assert_media(peer, ["video", "audio"], 30)
         check(not any(line.startswith("tampered") for line in proxy.lines),
               "the pass-through proxy changed a message")
+        check_verification(alice, bob)
+
+
+def check_verification(alice, bob):
+    """Both peers emitted `verification` with the same code, each naming the other's certificate
+    as remote; returns (code, alice's fingerprint, bob's)."""
+    va, vb = (peer.find("verification") for peer in (alice, bob))
+    check(len(va) == 1 and len(vb) == 1, f"verification events: alice {va}, bob {vb}")
+    va, vb = va[0], vb[0]
+    check(va["sas"] == vb["sas"], f"codes differ: alice {va['sas']}, bob {vb['sas']}")
+    check(len(va["sas"].split()) == 4 and all(len(g) == 5 and g.isdigit() for g in va["sas"].split()),
+          f"code {va['sas']}")
+    check(va["fingerprint_local"] == vb["fingerprint_remote"]
+          and va["fingerprint_remote"] == vb["fingerprint_local"],
+          f"fingerprints do not cross: alice {va}, bob {vb}")
+    log(f"verification code {va['sas']}")
+    return va["sas"], va["fingerprint_local"], vb["fingerprint_local"]
 
 
 def test_dtls_tamper():
