@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // Chromium calls `peercall --headless --auto-answer` through the real peercall-signal: media both
 // ways (Peercall's first-frame/stats events, the page's rendered frames), then the browser hangs
-// up and Peercall's call must end within 1 s.
+// up and Peercall's call must end within 1 s. Both show the same verification code.
 import {
   check, checkMediaBothWays, checkNoPageErrors, launchChromium, log, openClient, peercallArgs, run,
   startPeercall, startServer, stopPeercall, waitPage,
@@ -22,6 +22,14 @@ run('browser-calls-peercall', 200, async () => {
     'connected call');
   check(connected.direction === 'incoming' && connected.peer === 'web', 'Peercall has an incoming call from web');
   await waitPage(page, () => window.peercallTest.call.state === 'connected', 10000, 'connected call');
+  // The page and Peercall show the same verification code (Peercall checked Chromium's
+  // certificate against its a=fingerprint, Chromium checked Peercall's)
+  const verified = await pc.wait((e) => e.event === 'verification', 10000, 'verification');
+  await waitPage(page, () => !!window.peercallTest.verification, 10000, 'verification code');
+  const shown = await page.evaluate(() => window.peercallTest.verification);
+  check(verified.sas === shown.sas, `same code: Peercall ${verified.sas}, page ${shown.sas}`);
+  check(verified.fingerprint_remote === shown.fingerprint_local
+    && verified.fingerprint_local === shown.fingerprint_remote, 'each names the other\'s certificate');
   await checkMediaBothWays(page, pc, 90);
   await checkNoPageErrors(page);
 
