@@ -13,6 +13,24 @@ last_uri (GPtrArray *uris)
   return g_strdup (g_ptr_array_index (uris, uris->len - 1));
 }
 
+/* Each cases[i][0] added as a preference string must come out as cases[i][1]. */
+static void
+check_conversions (const char *const (*cases)[2], guint n_cases, gboolean turn)
+{
+  for (guint i = 0; i < n_cases; i++)
+    {
+      g_autoptr (PcIceConfig) config = pc_ice_config_new ();
+      g_autoptr (GError) error = NULL;
+      g_autofree char *uri = NULL;
+
+      g_assert_true (pc_ice_config_add_server_uri (config, cases[i][0], &error));
+      g_assert_no_error (error);
+      uri = last_uri (turn ? pc_ice_config_get_turn_uris (config)
+                           : pc_ice_config_get_stun_uris (config));
+      g_assert_cmpstr (uri, ==, cases[i][1]);
+    }
+}
+
 static void
 test_stun_urls (void)
 {
@@ -24,17 +42,7 @@ test_stun_urls (void)
     { "stun:[::1]:3479", "stun://[::1]:3479" },
   };
 
-  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
-    {
-      g_autoptr (PcIceConfig) config = pc_ice_config_new ();
-      g_autoptr (GError) error = NULL;
-      g_autofree char *uri = NULL;
-
-      g_assert_true (pc_ice_config_add_server_uri (config, cases[i][0], &error));
-      g_assert_no_error (error);
-      uri = last_uri (pc_ice_config_get_stun_uris (config));
-      g_assert_cmpstr (uri, ==, cases[i][1]);
-    }
+  check_conversions (cases, G_N_ELEMENTS (cases), FALSE);
 }
 
 static void
@@ -50,17 +58,7 @@ test_turn_urls (void)
       "turn://1700000000%3Aalice:p%40ss@198.18.0.1:3478" },
   };
 
-  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
-    {
-      g_autoptr (PcIceConfig) config = pc_ice_config_new ();
-      g_autoptr (GError) error = NULL;
-      g_autofree char *uri = NULL;
-
-      g_assert_true (pc_ice_config_add_server_uri (config, cases[i][0], &error));
-      g_assert_no_error (error);
-      uri = last_uri (pc_ice_config_get_turn_uris (config));
-      g_assert_cmpstr (uri, ==, cases[i][1]);
-    }
+  check_conversions (cases, G_N_ELEMENTS (cases), TRUE);
 }
 
 static void
