@@ -34,8 +34,6 @@ main_dtls_verified (PcCallSession *self, gpointer data)
 {
   Verification *v = data;
 
-  g_free (self->verification_code);
-  self->verification_code = g_strdup (v->sas);
   g_signal_emit (self, _pc_call_session_signals[SIGNAL_DTLS_VERIFIED], 0, v->sas, v->local,
                  v->remote);
 }

@@ -258,7 +258,6 @@ struct _PcCallSession
   gint dtls_reported;         /* atomic: "dtls-verified" was posted */
   gint dtls_reported_failure; /* atomic: the mismatch was posted */
   GError *dtls_error;         /* under lock: the mismatch, until posted */
-  char *verification_code;    /* main context */
 };
 
 /* Work handed from a streaming thread to the session's main context. */

@@ -776,7 +776,6 @@ pc_call_session_finalize (GObject *object)
   g_free (self->h264_profile_level_id);
   g_clear_object (&self->dtls_verifier);
   g_clear_error (&self->dtls_error);
-  g_free (self->verification_code);
   pc_call_stats_free (self->last_stats);
   _pc_call_session_raw_stats_clear (&self->prev);
   g_main_context_unref (self->context);
