@@ -259,7 +259,9 @@ on_ice_add_apply (PcPreferencesWindow *self)
           g_strdup_printf (_ ("Not a STUN or TURN server address: %s"), error->message);
 
       gtk_widget_add_css_class (GTK_WIDGET (self->ice_add_row), "error");
-      adw_preferences_window_add_toast (ADW_PREFERENCES_WINDOW (self), adw_toast_new (message));
+      g_autofree char *escaped = g_markup_escape_text (message, -1); /* toast titles are markup */
+
+      adw_preferences_window_add_toast (ADW_PREFERENCES_WINDOW (self), adw_toast_new (escaped));
       return;
     }
 

@@ -844,7 +844,13 @@ pc_window_show_toast (PcWindow *self, const char *message, const char *retry_act
   g_return_if_fail (PC_IS_WINDOW (self));
   g_return_if_fail (message != NULL);
 
-  toast = adw_toast_new (message);
+  {
+    /* An AdwToast title is markup: a peer's display name or a server's error text must show
+     * as typed, never as a link or a broken label. */
+    g_autofree char *escaped = g_markup_escape_text (message, -1);
+
+    toast = adw_toast_new (escaped);
+  }
   adw_toast_set_timeout (toast, 5);
   if (retry_action != NULL)
     {

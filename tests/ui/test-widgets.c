@@ -3,6 +3,8 @@
  * ring tone switch and auto-dismiss, call view actions, preferences rows writing GSettings. */
 #include "config.h"
 
+#include <string.h>
+
 #include <adwaita.h>
 #include <gst/gst.h>
 
@@ -117,6 +119,48 @@ test_sign_in_validation (void)
   /* an empty display name falls back to the user name */
   display_name = g_settings_get_string (settings, "display-name");
   g_assert_cmpstr (display_name, ==, "alice.b_2");
+}
+
+static GtkWidget *
+find_label_containing (GtkWidget *widget, const char *needle)
+{
+  if (GTK_IS_LABEL (widget) && strstr (gtk_label_get_text (GTK_LABEL (widget)), needle) != NULL)
+    return widget;
+
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found = find_label_containing (child, needle);
+
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+/* A display name with markup and an ampersand shows literally in a toast (AdwToast titles are
+ * markup: unescaped, "<b>" would be bold and "&" would break the label). */
+static void
+test_toast_shows_names_literally (void)
+{
+  AdwApplication *app = ADW_APPLICATION (g_application_get_default ());
+  g_autoptr (GSettings) settings = new_settings ();
+  const char *message = "<b>Eve</b> & co <a href=\"https://example.org\">declined</a> the call";
+  gint64 deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+  GtkWidget *label = NULL;
+  PcWindow *window;
+
+  window = pc_window_new (app, NULL, settings);
+  gtk_window_present (GTK_WINDOW (window));
+  pc_window_show_toast (window, message, NULL);
+  while (label == NULL && g_get_monotonic_time () < deadline)
+    {
+      g_main_context_iteration (NULL, FALSE);
+      label = find_label_containing (GTK_WIDGET (window), "Eve");
+    }
+  g_assert_nonnull (label);
+  g_assert_cmpstr (gtk_label_get_text (GTK_LABEL (label)), ==, message);
+  gtk_window_destroy (GTK_WINDOW (window));
 }
 
 typedef struct
@@ -546,6 +590,7 @@ main (int argc, char **argv)
   gst_init (NULL, NULL);
 
   g_test_add_func ("/ui/window/sign-in-validation", test_sign_in_validation);
+  g_test_add_func ("/ui/window/toast-literal", test_toast_shows_names_literally);
   g_test_add_func ("/ui/incoming/answers", test_incoming_answers);
   g_test_add_func ("/ui/incoming/auto-dismiss", test_incoming_auto_dismiss);
   g_test_add_func ("/ui/incoming/ringtone-setting", test_incoming_ringtone_setting);
