@@ -156,6 +156,19 @@ _pc_call_session_on_dtls_peer_pem (GObject *dtlsdec, GParamSpec *pspec, PcCallSe
                                      main_defer_dtls_failure, NULL, NULL);
 }
 
+/* The DTLS transport @trans receives on (a new reference), or NULL. Any thread. */
+static GstWebRTCDTLSTransport *
+transceiver_transport (GstWebRTCRTPTransceiver *trans)
+{
+  g_autoptr (GstWebRTCRTPReceiver) receiver = NULL;
+  GstWebRTCDTLSTransport *transport = NULL;
+
+  g_object_get (trans, "receiver", &receiver, NULL);
+  if (receiver)
+    g_object_get (receiver, "transport", &transport, NULL);
+  return transport;
+}
+
 /* Streaming thread: a probe on each of webrtcbin's src pads that feed a receive chain. The
  * first buffer out of SRTP proves the handshake is done, so the check runs right there. */
 GstPadProbeReturn
@@ -163,7 +176,6 @@ _pc_call_session_dtls_gate (GstPad *pad, GstPadProbeInfo *info, gpointer user_da
 {
   PcCallSession *self = user_data;
   g_autoptr (GstWebRTCRTPTransceiver) trans = NULL;
-  g_autoptr (GstWebRTCRTPReceiver) receiver = NULL;
   g_autoptr (GstWebRTCDTLSTransport) transport = NULL;
 
   if (pc_dtls_verifier_is_verified (self->dtls_verifier))
@@ -173,9 +185,7 @@ _pc_call_session_dtls_gate (GstPad *pad, GstPadProbeInfo *info, gpointer user_da
   if (g_object_class_find_property (G_OBJECT_GET_CLASS (pad), "transceiver"))
     g_object_get (pad, "transceiver", &trans, NULL);
   if (trans)
-    g_object_get (trans, "receiver", &receiver, NULL);
-  if (receiver)
-    g_object_get (receiver, "transport", &transport, NULL);
+    transport = transceiver_transport (trans);
   if (transport && verify_transport (self, transport))
     return GST_PAD_PROBE_REMOVE;
   return GST_PAD_PROBE_DROP;
@@ -199,9 +209,10 @@ _pc_call_session_on_dtls_state (GObject *transport, GParamSpec *pspec, PcCallSes
     }
 }
 
-/* Main context, once a remote description is set: webrtcbin may have made transports of its
- * own for the peer's m-lines (an answerer's bundle), and every one of them is checked when its
- * handshake completes. */
+/* Main context, once a remote description is set: by then the transports that carry the call
+ * exist (webrtcbin makes an answerer's bundle transport when the offer arrives, not at link
+ * time), and each is checked when its handshake completes. Again after a renegotiation: a
+ * transport is watched once. */
 void
 _pc_call_session_dtls_watch_transports (PcCallSession *self)
 {
@@ -213,12 +224,8 @@ _pc_call_session_dtls_watch_transports (PcCallSession *self)
   for (guint i = 0; transceivers && i < transceivers->len; i++)
     {
       GstWebRTCRTPTransceiver *trans = g_array_index (transceivers, GstWebRTCRTPTransceiver *, i);
-      g_autoptr (GstWebRTCRTPReceiver) receiver = NULL;
-      g_autoptr (GstWebRTCDTLSTransport) transport = NULL;
+      g_autoptr (GstWebRTCDTLSTransport) transport = transceiver_transport (trans);
 
-      g_object_get (trans, "receiver", &receiver, NULL);
-      if (receiver)
-        g_object_get (receiver, "transport", &transport, NULL);
       if (transport == NULL
           || g_signal_handler_find (transport, G_SIGNAL_MATCH_FUNC | G_SIGNAL_MATCH_DATA, 0, 0,
                                     NULL, _pc_call_session_on_dtls_state, self)
@@ -246,13 +253,9 @@ _pc_call_session_dtls_check_transports (PcCallSession *self)
   for (guint i = 0; transceivers && i < transceivers->len; i++)
     {
       GstWebRTCRTPTransceiver *trans = g_array_index (transceivers, GstWebRTCRTPTransceiver *, i);
-      g_autoptr (GstWebRTCRTPReceiver) receiver = NULL;
-      g_autoptr (GstWebRTCDTLSTransport) transport = NULL;
+      g_autoptr (GstWebRTCDTLSTransport) transport = transceiver_transport (trans);
       GstWebRTCDTLSTransportState state = GST_WEBRTC_DTLS_TRANSPORT_STATE_NEW;
 
-      g_object_get (trans, "receiver", &receiver, NULL);
-      if (receiver)
-        g_object_get (receiver, "transport", &transport, NULL);
       if (transport == NULL)
         continue;
       g_object_get (transport, "state", &state, NULL);

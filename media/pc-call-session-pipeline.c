@@ -633,26 +633,6 @@ add_video_send (PcCallSession *self, GError **error)
   return pay_out;
 }
 
-/* The transport webrtcbin made with @trans: its peer's certificate is checked the moment its
- * handshake completes. (This device's own certificate, PcDtlsIdentity, is not set on it yet:
- * neither the transport's "certificate" nor dtlssrtpdec's "pem" reached both the handshake and
- * webrtcbin's a=fingerprint in 1.22 — see issue 13.) */
-static void
-watch_dtls_transport (PcCallSession *self, GstWebRTCRTPTransceiver *trans)
-{
-  g_autoptr (GstWebRTCRTPReceiver) receiver = NULL;
-  g_autoptr (GstWebRTCDTLSTransport) transport = NULL;
-
-  if (trans == NULL)
-    return;
-  g_object_get (trans, "receiver", &receiver, NULL);
-  if (receiver)
-    g_object_get (receiver, "transport", &transport, NULL);
-  if (transport)
-    g_signal_connect_object (transport, "notify::state",
-                             G_CALLBACK (_pc_call_session_on_dtls_state), self, 0);
-}
-
 /* One transceiver per kind, audio first like browsers, fed by the payloaders. */
 static gboolean
 link_to_webrtcbin (PcCallSession *self, GstElement *pay_out, GError **error)
@@ -669,8 +649,6 @@ link_to_webrtcbin (PcCallSession *self, GstElement *pay_out, GError **error)
     }
   g_object_get (asink, "transceiver", &self->audio_trans, NULL);
   g_object_get (vsink, "transceiver", &self->video_trans, NULL);
-  watch_dtls_transport (self, self->audio_trans);
-  watch_dtls_transport (self, self->video_trans);
   /* NACK + RTX on video so losses are repaired; Opus uses in-band FEC instead. */
   g_object_set (self->video_trans, "direction", GST_WEBRTC_RTP_TRANSCEIVER_DIRECTION_SENDRECV,
                 "do-nack", TRUE, NULL);
