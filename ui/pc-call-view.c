@@ -228,9 +228,9 @@ on_paintable_invalidate_size (PcCallView *self, GdkPaintable *paintable)
 }
 
 /* Test hook (PEERCALL_UI_TRACE): where the buttons a test clicks are, in the coordinates of the
- * window's X surface, traced after a frame whenever that changes. A button in a revealer that
- * is still sliding (@settled FALSE) counts as hidden: a click at a mid-animation position would
- * miss it once it has arrived. */
+ * window's X surface, traced after a frame whenever that changes. Nothing is traced while the
+ * button's revealer still slides (@settled FALSE): a click at a mid-animation position would
+ * miss the button once it has arrived, and "hidden" must mean off the screen. */
 static void
 pc_call_view_trace_button (
     PcCallView *self, guint slot, const char *name, GtkWidget *button, gboolean settled)
@@ -240,7 +240,9 @@ pc_call_view_trace_button (
   graphene_point_t center;
   double dx = 0, dy = 0;
 
-  if (settled && native != NULL && gtk_widget_is_drawable (button)
+  if (!settled)
+    return;
+  if (native != NULL && gtk_widget_is_drawable (button)
       && gtk_widget_compute_point (button, GTK_WIDGET (native),
                                    &GRAPHENE_POINT_INIT (gtk_widget_get_width (button) / 2.f,
                                                          gtk_widget_get_height (button) / 2.f),
@@ -275,7 +277,7 @@ on_after_paint (PcCallView *self, GdkFrameClock *clock)
   pc_call_view_trace_button (self, 0, "share", GTK_WIDGET (self->share_button), TRUE);
   pc_call_view_trace_button (self, 1, "stop-share", GTK_WIDGET (self->stop_share_button),
                              gtk_revealer_get_child_revealed (self->share_banner)
-                                 && gtk_revealer_get_reveal_child (self->share_banner));
+                                 == gtk_revealer_get_reveal_child (self->share_banner));
   pc_call_view_trace_button (self, 2, "fullscreen", GTK_WIDGET (self->fullscreen_button), TRUE);
 }
 
